@@ -1,0 +1,54 @@
+"""Safe file writes: atomic replacement and per-item locks.
+
+A write goes to a temporary file in the same folder, is flushed to disk, then
+renamed over the target, so a reader (or a crash) never sees half a file.
+Locks are ``filelock`` files beside the data; a second writer is refused with
+a clear message instead of racing the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from tarjama.errors import ItemBusyError
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) in one rename; the folder is created if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path, what: str, timeout: float = 0) -> Iterator[None]:
+    """Hold an exclusive lock, or refuse at once (or after ``timeout`` seconds) when another holds it."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path), timeout=timeout, is_singleton=False, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ItemBusyError(f"{what} is being written by another run; try again when it has finished") from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,32 @@
+"""``translations/<slug>/item.json``: which source file owns a slug, and the item's metadata.
+
+It lets ingest keep two different items from sharing a slug, and lets status
+and publishing describe an item without re-reading its source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tarjama.fsio import atomic_write_text
+from tarjama.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tarjama.ingest import Item
+
+
+def read_manifest(workspace: Workspace, slug: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads((workspace.translations / slug / "item.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_manifest(workspace: Workspace, item: Item, targets: Sequence[str]) -> None:
+    data = {k: v for k, v in dataclasses.asdict(item).items() if k != "paragraphs"}
+    data["targets"] = list(targets)
+    atomic_write_text(workspace.item_dir(item.slug) / "item.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")

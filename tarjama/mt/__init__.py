@@ -1,0 +1,1 @@
+"""Machine translation through deep-translator: providers, answer checks and the engine."""

@@ -1,0 +1,153 @@
+"""The MT providers tarjama can use, each a deep-translator client behind one callable.
+
+deep-translator sends requests without a timeout; :func:`install_timeouts`
+gives every request of its provider modules one, so a hanging provider costs
+seconds, not forever. Instances are not thread-safe (Google mutates its URL
+parameters per call), so the engine builds one per worker thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from tarjama.errors import InputError
+from tarjama.mt.redact import install_log_redaction
+from tarjama.mt.settings import ProviderSettings
+
+Translate = Callable[[str], Any]
+
+_MYMEMORY_CODES = {"ar": "ar-SA", "fr": "fr-FR", "en": "en-GB", "es": "es-ES", "de": "de-DE"}
+_BAIDU_CODES = {"ar": "ara", "fr": "fra", "en": "en", "es": "spa", "de": "de"}
+_timeout = threading.local()
+
+
+class _RequestsWithTimeout:
+    """Stands in for ``requests`` inside deep-translator's provider modules and adds a timeout."""
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", current_timeout())
+        return requests.get(url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", current_timeout())
+        return requests.post(url, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(requests, name)
+
+
+def current_timeout() -> float:
+    return getattr(_timeout, "seconds", 10.0)
+
+
+def set_thread_timeout(seconds: float) -> None:
+    """The timeout for requests made by this thread (each engine worker sets its own)."""
+    _timeout.seconds = seconds
+
+
+def install_timeouts() -> None:
+    """Make every deep-translator provider module send its requests with a timeout,
+    and keep their keys out of the HTTP libraries' debug logs."""
+    install_log_redaction()
+    for module in ("google", "mymemory", "libre", "microsoft", "yandex", "baidu", "qcri"):
+        mod = importlib.import_module(f"deep_translator.{module}")
+        if not isinstance(getattr(mod, "requests", None), _RequestsWithTimeout):
+            mod.requests = _RequestsWithTimeout()
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider by name: the longest text it accepts and how to build a client."""
+
+    name: str
+    max_chars: int
+    build: Callable[[ProviderSettings, str, str], Translate]
+    required: tuple[str, ...] = ()
+    pairs: Callable[[str, str], bool] = lambda source, target: True
+
+    def check_settings(self, settings: ProviderSettings) -> None:
+        """Refuse a provider whose URL or keys are missing before any request is made."""
+        for key in self.required:
+            if not getattr(settings, key):
+                raise InputError(f"provider {self.name!r} needs TARJAMA_{self.name.upper()}_{key.upper()} "
+                                 f"(or {key} in [providers.{self.name}] of tarjama.toml)")
+
+    def limit(self, settings: ProviderSettings) -> int:
+        return settings.max_chars or self.max_chars
+
+
+def _with_url(client: Any, settings: ProviderSettings) -> Any:
+    if settings.url:
+        client._base_url = settings.url
+    return client
+
+
+def _google(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import GoogleTranslator
+
+    return _with_url(GoogleTranslator(source=source, target=target), settings).translate
+
+
+def _mymemory(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import MyMemoryTranslator
+
+    client = MyMemoryTranslator(
+        source=_MYMEMORY_CODES.get(source, source), target=_MYMEMORY_CODES.get(target, target), email=settings.email
+    )
+    return _with_url(client, settings).translate
+
+
+def _libre(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import LibreTranslator
+
+    url = settings.url if settings.url.endswith("/") else settings.url + "/"
+    # deep-translator refuses an empty key even for a keyless server; "-" is ignored there.
+    return LibreTranslator(source=source, target=target, api_key=settings.api_key or "-", custom_url=url).translate
+
+
+def _microsoft(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import MicrosoftTranslator
+
+    client = MicrosoftTranslator(source=source, target=target, api_key=settings.api_key, region=settings.region)
+    return _with_url(client, settings).translate
+
+
+def _yandex(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import YandexTranslator
+
+    return YandexTranslator(source=source, target=target, api_key=settings.api_key).translate
+
+
+def _baidu(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import BaiduTranslator
+
+    client = BaiduTranslator(
+        source=_BAIDU_CODES.get(source, source), target=_BAIDU_CODES.get(target, target),
+        appid=settings.appid, appkey=settings.appkey,
+    )
+    return _with_url(client, settings).translate
+
+
+def _qcri(settings: ProviderSettings, source: str, target: str) -> Translate:
+    from deep_translator import QcriTranslator
+
+    client = QcriTranslator(source=source, target=target, api_key=settings.api_key)
+    domain = settings.domain or "general"
+    return lambda text: client.translate(text, domain=domain)
+
+
+PROVIDERS: dict[str, Provider] = {
+    "google": Provider("google", 4999, _google),
+    "mymemory": Provider("mymemory", 499, _mymemory),
+    "libre": Provider("libre", 5000, _libre, required=("url",)),
+    "microsoft": Provider("microsoft", 5000, _microsoft, required=("api_key",)),
+    "yandex": Provider("yandex", 5000, _yandex, required=("api_key",)),
+    "baidu": Provider("baidu", 2000, _baidu, required=("appid", "appkey")),
+    "qcri": Provider("qcri", 5000, _qcri, required=("api_key",), pairs=lambda source, target: (source, target) == ("ar", "en")),
+}

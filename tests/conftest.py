@@ -1,0 +1,101 @@
+"""Shared fixtures: a workspace with the sample item, loopback MT servers, the Prefect harness,
+and a check that every catalog a test writes passes ``msgfmt -c``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tarjama.mt.settings import MTSettings, ProviderSettings
+from tarjama.workspace import Workspace
+from tests.mt_servers import FakeMTServer
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the developer's own provider keys or workspace."""
+    for name in list(os.environ):
+        if name.startswith("TARJAMA_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    root = tmp_path / "ws"
+    (root / "content" / "inbox").mkdir(parents=True)
+    (root / "translations").mkdir()
+    shutil.copy(SAMPLE, root / "content" / "inbox" / SAMPLE.name)
+    return Workspace(root)
+
+
+@pytest.fixture
+def sample(workspace: Workspace) -> Path:
+    return workspace.inbox / SAMPLE.name
+
+
+@pytest.fixture(autouse=True)
+def _msgfmt_every_catalog(tmp_path: Path):
+    """Every PO file a test leaves behind must pass msgfmt -c (gettext is installed by .ci/run)."""
+    yield
+    catalogs = [p for p in tmp_path.rglob("*.po") if "broken" not in p.name]
+    if not catalogs:
+        return
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "msgfmt not found: install gettext (apt-get install gettext)"
+    for po in catalogs:
+        proc = subprocess.run([msgfmt, "-c", "-o", os.devnull, str(po)], capture_output=True, text=True)
+        assert proc.returncode == 0, f"msgfmt -c failed for {po}:\n{proc.stderr}"
+
+
+def _server(protocol: str, **kwargs):
+    with FakeMTServer(protocol, **kwargs) as server:
+        yield server
+
+
+@pytest.fixture
+def libre():
+    yield from _server("libre", hang_seconds=2.0)
+
+
+@pytest.fixture
+def google():
+    yield from _server("google", hang_seconds=2.0)
+
+
+@pytest.fixture
+def mymemory():
+    yield from _server("mymemory", hang_seconds=2.0)
+
+
+def settings_for(*servers: FakeMTServer | tuple[str, str], **overrides) -> MTSettings:
+    """MT settings pointing the named providers at loopback servers, with test-sized delays."""
+    providers = {}
+    chain = []
+    for server in servers:
+        name, url = (server.protocol, server.url) if isinstance(server, FakeMTServer) else server
+        chain.append(name)
+        providers[name] = ProviderSettings(name=name, url=url, api_key=overrides.pop(f"{name}_key", None))
+    values = {"chain": tuple(chain), "timeout": 0.5, "backoff": 0.01, "max_backoff": 0.05, "concurrency": 4,
+              "providers": providers}
+    values.update(overrides)
+    return MTSettings(**values)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
+    """One Prefect test server for the whole session (it takes ~20 s to start)."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,72 @@
+"""The translate-article flow under Prefect's test harness (one server for the session)."""
+
+from __future__ import annotations
+
+import polib
+import pytest
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture
+def libre_env(libre, monkeypatch):
+    monkeypatch.setenv("TARJAMA_LIBRE_URL", libre.url)
+    monkeypatch.setenv("TARJAMA_MT_BACKOFF", "0.01")
+    return libre
+
+
+def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, sample, libre_env) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.translate_article import translate_article
+
+    state = translate_article(item_path=str(sample), targets=["fr", "en"], providers=["libre"],
+                              workspace=str(workspace.root), return_state=True)
+    assert state.is_completed()
+    results = state.result()
+    assert [(r["lang"], len(r["drafted"]), r["failed"]) for r in results] == [("fr", 4, []), ("en", 4, [])]
+    assert len(libre_env.requests) == 8
+    for lang in ("fr", "en"):
+        po = polib.pofile(str(workspace.catalog_path("000_220f3de444a27c17", lang)))
+        assert len(po) == 4 and all(e.fuzzy and e.msgstr for e in po)
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(state.state_details.flow_run_id)
+        assert run.name == "000_220f3de444a27c17"
+        summary = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["drafts-000-220f3de444a27c17-fr"])))
+        assert summary and "translations/000_220f3de444a27c17/fr.po" in summary[0].data
+        assert "| 4 | 4 | 0 |" in summary[0].data
+        progress = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mt-progress-000-220f3de444a27c17-en"])))
+        assert progress and progress[0].type == "progress" and float(progress[0].data) == 100.0
+
+
+def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sample, libre_env) -> None:
+    from flows.translate_article import translate_article
+
+    translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))
+    libre_env.reset()
+    results = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))
+    assert libre_env.requests == [] and results[0]["kept"] == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
+
+
+def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) -> None:
+    from flows.translate_article import translate_article
+    from tests.mt_servers import refused_url
+
+    monkeypatch.setenv("TARJAMA_LIBRE_URL", refused_url())
+    monkeypatch.setenv("TARJAMA_MT_BACKOFF", "0.01")
+    state = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"],
+                              workspace=str(workspace.root), return_state=True)
+    assert state.is_completed()
+    failed = state.result()[0]["failed"]
+    assert len(failed) == 4 and all("connection failed" in reason for _, reason in failed)
+
+
+def test_bad_item_fails_the_flow_with_the_input_error(workspace) -> None:
+    from flows.translate_article import translate_article
+
+    bad = workspace.inbox / "empty.txt"
+    bad.write_text("")
+    state = translate_article(item_path=str(bad), workspace=str(workspace.root), return_state=True)
+    assert state.is_failed() and "the file is empty" in state.message

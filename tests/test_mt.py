@@ -1,0 +1,180 @@
+"""The MT engine driving the real deep-translator clients against loopback servers."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from tarjama.errors import InputError
+from tarjama.mt.engine import MTEngine
+from tarjama.mt.settings import MTSettings, ProviderSettings, load_settings
+from tests.conftest import settings_for
+from tests.mt_servers import ECHO, EMPTY, ERROR, HANG, QUOTA, TOO_MANY, pseudo_translate, refused_url
+
+SENTENCE = "أعلنت الوزارة اليوم عن برنامج جديد لدعم الشباب."
+OTHER = "وحضر اللقاء عدد من المسؤولين."
+
+
+@pytest.mark.parametrize("protocol", ["libre", "google", "mymemory"])
+def test_each_protocol_translates_through_the_real_client(request, protocol: str) -> None:
+    server = request.getfixturevalue(protocol)
+    engine = MTEngine(settings_for(server))
+    result = engine.translate([SENTENCE], "fr")[SENTENCE]
+    assert result.ok and result.text == pseudo_translate(SENTENCE, "fr") and result.provider == protocol
+    sent = server.requests[0]
+    if protocol == "libre":
+        assert (sent["method"], sent["path"], sent["source"], sent["target"], sent["format"]) == ("POST", "/translate", "ar", "fr", "text")
+    elif protocol == "google":
+        assert (sent["path"], sent["sl"], sent["tl"], sent["q"]) == ("/m", "ar", "fr", SENTENCE)
+    else:
+        assert sent["langpair"] == "ar-SA|fr-FR"
+
+
+@pytest.mark.parametrize("fault", [TOO_MANY, ERROR, HANG])
+def test_transient_faults_are_retried_then_succeed(libre, fault: str) -> None:
+    libre.script.extend([fault])
+    engine = MTEngine(settings_for(libre))
+    result = engine.translate([SENTENCE], "en")[SENTENCE]
+    assert result.ok and result.provider == "libre"
+    assert len(libre.requests) == 2
+
+
+@pytest.mark.parametrize(("fault", "reason"), [
+    (EMPTY, "empty answer"), (ECHO, "identical to the source"), (QUOTA, "provider warning"),
+])
+def test_bad_answers_are_rejected_and_the_next_provider_takes_over(mymemory, libre, fault: str, reason: str) -> None:
+    mymemory.mode = fault
+    engine = MTEngine(settings_for(mymemory, libre))
+    result = engine.translate([SENTENCE], "fr")[SENTENCE]
+    assert result.ok and result.provider == "libre" and "MYMEMORY" not in result.text
+    assert len(mymemory.requests) == 1  # a bad answer is not retried on the same provider
+
+
+def test_mostly_arabic_answer_is_rejected(libre) -> None:
+    from tarjama.mt.checks import rejection_reason
+
+    assert rejection_reason(SENTENCE, "Le " + OTHER) == "answer still mostly Arabic"
+    assert rejection_reason(SENTENCE, None) == "empty answer"
+    assert rejection_reason(SENTENCE, "Le ministère a annoncé un programme.") is None
+
+
+def test_persistent_failure_falls_through_the_chain_with_reasons(google, libre) -> None:
+    google.mode = ERROR
+    libre.mode = TOO_MANY
+    engine = MTEngine(settings_for(google, libre, attempts=2))
+    result = engine.translate([SENTENCE], "fr")[SENTENCE]
+    assert not result.ok
+    assert result.failures == ("google: request failed (HTTP error status) after 2 attempts",
+                               "libre: rate limited (HTTP 429) after 2 attempts")
+
+
+def test_hang_is_cut_by_the_timeout(libre, google) -> None:
+    libre.mode = HANG
+    engine = MTEngine(settings_for(libre, google, attempts=1, timeout=0.3))
+    started = time.monotonic()
+    result = engine.translate([SENTENCE], "en")[SENTENCE]
+    assert time.monotonic() - started < 1.5  # the server hangs for 2 s
+    assert result.provider == "google" and "libre" not in result.text
+
+
+def test_unreachable_provider_is_skipped_for_the_rest_of_the_run(libre) -> None:
+    texts = [f"{SENTENCE} رقم {n}" for n in range(20)]
+    engine = MTEngine(settings_for(("google", refused_url("/m")), libre, concurrency=4))
+    started = time.monotonic()
+    results = engine.translate(texts, "fr")
+    assert time.monotonic() - started < 5
+    assert all(r.ok and r.provider == "libre" for r in results.values())
+    assert engine.requests["google"] <= engine.settings.breaker_threshold + engine.settings.concurrency * engine.settings.attempts
+    assert engine.requests["libre"] == 20
+
+
+def test_offline_run_ends_in_seconds_with_every_segment_failed() -> None:
+    settings = settings_for(("google", refused_url("/m")), ("mymemory", refused_url("/get")), backoff=0.5, max_backoff=8)
+    engine = MTEngine(settings)
+    started = time.monotonic()
+    results = engine.translate([f"{SENTENCE} {n}" for n in range(30)], "fr")
+    assert time.monotonic() - started < 10
+    assert not any(r.ok for r in results.values())
+    assert all("connection failed" in r.reason for r in results.values())
+
+
+def test_identical_segments_cost_one_request_and_concurrency_is_bounded(libre) -> None:
+    libre.latency = 0.05
+    texts = [f"{SENTENCE} {n}" for n in range(24)] * 2
+    engine = MTEngine(settings_for(libre, concurrency=3))
+    results = engine.translate(texts, "fr")
+    assert len(results) == 24 and len(libre.requests) == 24
+    assert libre.max_in_flight == 3
+
+
+def test_text_without_letters_is_copied_without_a_request(google) -> None:
+    engine = MTEngine(settings_for(google))
+    result = engine.translate(["2025.", "(1)"], "fr")
+    assert result["2025."].text == "2025." and result["2025."].provider == "copied"
+    assert google.requests == []
+
+
+def test_long_sentence_is_sent_in_pieces_within_the_provider_limit(mymemory, sample, workspace) -> None:
+    from tarjama.ingest import load_item
+    from tarjama.segment import segment_item
+
+    sentence = segment_item(load_item(sample, workspace))[0].text
+    engine = MTEngine(settings_for(mymemory))
+    result = engine.translate([sentence], "en")[sentence]
+    assert result.ok and len(mymemory.requests) >= 2
+    assert all(len(r["q"]) < 500 for r in mymemory.requests)
+    assert " ".join(r["q"] for r in mymemory.requests) == sentence
+
+
+def test_api_key_never_appears_in_reasons_or_logs(libre, caplog) -> None:
+    secret = "s3cr3t-key-123"
+    libre.api_key = "another-key"  # the server refuses ours with 403
+    caplog.set_level(logging.DEBUG)
+    engine = MTEngine(settings_for(libre, libre_key=secret))
+    refused = engine.translate([SENTENCE], "fr")[SENTENCE]
+    assert not refused.ok and "API key refused" in refused.reason
+    down = MTEngine(settings_for(("libre", refused_url()), libre_key=secret, attempts=1))
+    result = down.translate([SENTENCE], "fr")[SENTENCE]
+    assert "connection failed" in result.reason
+    assert secret not in refused.reason + result.reason + caplog.text
+    assert secret not in repr(down.settings)
+
+
+def test_keyless_libre_server_works_and_keyed_one_gets_the_key(libre) -> None:
+    assert MTEngine(settings_for(libre)).translate([SENTENCE], "fr")[SENTENCE].ok
+    libre.api_key = "k1"
+    assert MTEngine(settings_for(libre, libre_key="k1")).translate([OTHER], "fr")[OTHER].ok
+    assert libre.requests[-1]["api_key"] == "k1"
+
+
+def test_settings_from_environment_and_toml(tmp_path) -> None:
+    config = tmp_path / "tarjama.toml"
+    config.write_text('[mt]\nproviders = ["libre"]\nconcurrency = 6\n[providers.libre]\nurl = "http://127.0.0.1:9/"\n')
+    settings = load_settings(config, environ={"TARJAMA_LIBRE_API_KEY": "envkey"})
+    assert settings.chain == ("libre",) and settings.concurrency == 6
+    assert settings.provider("libre") == ProviderSettings(name="libre", url="http://127.0.0.1:9/", api_key="envkey")
+    overridden = load_settings(config, chain=["google"], concurrency=2, environ={"TARJAMA_LIBRE_URL": "http://x/"})
+    assert overridden.chain == ("google",) and overridden.concurrency == 2
+    assert overridden.provider("libre").url == "http://x/"
+    with pytest.raises(InputError, match="unknown provider 'deepl'"):
+        load_settings(None, chain=["deepl"], environ={})
+    config.write_text("[mt\n")
+    with pytest.raises(InputError, match="malformed TOML"):
+        load_settings(config, environ={})
+
+
+def test_provider_without_its_url_or_key_is_refused_up_front() -> None:
+    with pytest.raises(InputError, match="TARJAMA_LIBRE_URL"):
+        MTEngine(MTSettings(chain=("libre",)))
+    with pytest.raises(InputError, match="TARJAMA_MICROSOFT_API_KEY"):
+        MTEngine(MTSettings(chain=("microsoft",)))
+
+
+def test_qcri_is_skipped_for_french(libre) -> None:
+    settings = settings_for(libre)
+    settings = MTSettings(chain=("qcri", "libre"), timeout=0.5, backoff=0.01,
+                          providers={**settings.providers, "qcri": ProviderSettings("qcri", api_key="k")})
+    result = MTEngine(settings).translate([SENTENCE], "fr")[SENTENCE]
+    assert result.provider == "libre"
