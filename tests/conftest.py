@@ -90,7 +90,8 @@ def settings_for(*servers: FakeMTServer | tuple[str, str], **overrides) -> MTSet
 
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
-    """One Prefect test server for the whole session (it takes ~20 s to start)."""
+    """One Prefect test server for the whole session (it takes ~20 s to start); yields its API URL
+    so that CLI subprocesses report to it too."""
     home = tmp_path_factory.mktemp("prefect-home")
     os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -98,4 +99,6 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        from prefect.settings import PREFECT_API_URL
+
+        yield PREFECT_API_URL.value()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,13 +13,15 @@ from typer.testing import CliRunner
 from tarjama.cli import app
 
 
-def test_translate_prints_where_the_drafts_are(workspace, sample, libre, prefect_harness, monkeypatch) -> None:
-    monkeypatch.setenv("TARJAMA_LIBRE_URL", libre.url)
-    result = CliRunner().invoke(app, ["translate", str(sample), "--to", "fr", "--provider", "libre",
-                                      "--workspace", str(workspace.root)])
-    assert result.exit_code == 0, result.output
-    assert "fr: 4 drafted, 0 failed, 0 kept" in result.output
-    assert "-> translations/000_220f3de444a27c17/fr.po" in result.output
+def test_translate_prints_where_the_drafts_are(workspace, sample, libre, prefect_harness) -> None:
+    env = {**os.environ, "TARJAMA_LIBRE_URL": libre.url, "PREFECT_API_URL": prefect_harness}
+    proc = subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", str(sample), "--to", "fr",
+                           "--provider", "libre", "--workspace", str(workspace.root)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "fr: 4 drafted, 0 failed, 0 kept" in proc.stdout
+    assert "-> translations/000_220f3de444a27c17/fr.po" in proc.stdout
+    assert len(libre.requests) == 4
     status = CliRunner().invoke(app, ["status", "--json", "--workspace", str(workspace.root)])
     rows = json.loads(status.output)
     assert [(r["slug"], r["lang"], r["drafted"], r["reviewed"], r["untranslated"]) for r in rows] == [
