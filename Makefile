@@ -1,14 +1,13 @@
-# tarjama: `make demo` runs the main job on the sample item, `make test` runs the whole suite.
+# tarjama: `make demo` brings up the review loop on the sample item, `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SAMPLE := content/inbox/000_220f3de444a27c17.txt
 
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install demo test bench clean
+.PHONY: install demo drafts test bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/tarjama translate $(SAMPLE) --to fr,en
-	@echo
-	$(BIN)/tarjama status
+	$(BIN)/tarjama demo
+
+drafts: $(STAMP)
+	$(BIN)/tarjama translate content/inbox/000_220f3de444a27c17.txt --to fr,en
 
 test: $(STAMP)
 	./scripts/system-deps

@@ -26,6 +26,17 @@ _FINAL_PUNCTUATION = ".!?؟…:؛،;,"
 _CLOSERS = "\"'”’»)]}›"
 _MARKDOWN_SUFFIXES = {".md", ".markdown"}
 _JSON_SUFFIXES = {".json"}
+_MONTHS = {
+    name: number
+    for number, names in enumerate([
+        ("يناير", "كانون الثاني", "جانفي"), ("فبراير", "شباط", "فيفري"), ("مارس", "آذار"), ("أبريل", "ابريل", "إبريل", "نيسان", "أفريل"),
+        ("ماي", "مايو", "أيار"), ("يونيو", "يونيه", "حزيران", "جوان"), ("يوليوز", "يوليو", "يوليه", "تموز", "جويلية"),
+        ("غشت", "أغسطس", "اغسطس", "آب", "أوت"), ("شتنبر", "سبتمبر", "أيلول"), ("أكتوبر", "اكتوبر", "تشرين الأول"),
+        ("نونبر", "نوفمبر", "تشرين الثاني"), ("دجنبر", "ديسمبر", "كانون الأول"),
+    ], start=1)
+    for name in names
+}
+_TEXT_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\s+(\d{4})(?!\d)")
 _HTML_BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div"]
 
 
@@ -66,9 +77,22 @@ def load_item(path: str | Path, workspace: Workspace, taken: dict[str, str] | No
             f"{path}: the text is not Arabic (only {ratio:.0%} of its letters are Arabic); "
             "tarjama translates Arabic items"
         )
+    if not fields.get("date"):
+        fields["date"] = date_in_text(paragraphs)
     source = workspace.relative(path)
     slug = _choose_slug(path, source, fields.pop("slug", None), workspace, taken or {})
     return Item(slug=slug, source_path=source, kind=kind, paragraphs=paragraphs, **fields)
+
+
+def date_in_text(paragraphs: tuple[str, ...]) -> str | None:
+    """The first date written out in the text ("30 يناير 2025"), used when an item states no date."""
+    for paragraph in paragraphs:
+        for match in _TEXT_DATE.finditer(paragraph):
+            try:
+                return dt.date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1))).isoformat()
+            except ValueError:
+                continue
+    return None
 
 
 def _read_text(path: Path) -> str:

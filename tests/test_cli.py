@@ -22,6 +22,7 @@ def test_translate_prints_where_the_drafts_are(workspace, sample, libre, prefect
     assert "fr: 4 drafted, 0 failed, 0 kept" in proc.stdout
     assert "-> translations/000_220f3de444a27c17/fr.po" in proc.stdout
     assert len(libre.requests) == 4
+    assert "start the review loop" in proc.stdout
     status = CliRunner().invoke(app, ["status", "--json", "--workspace", str(workspace.root)])
     rows = json.loads(status.output)
     assert [(r["slug"], r["lang"], r["drafted"], r["reviewed"], r["untranslated"]) for r in rows] == [

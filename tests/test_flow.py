@@ -24,7 +24,8 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
     state = translate_article(item_path=str(sample), targets=["fr", "en"], providers=["libre"],
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
-    results = state.result()
+    results = state.result()["drafts"]
+    assert state.result()["review"] == "not started"  # no deployment: drafts only
     assert [(r["lang"], len(r["drafted"]), r["failed"]) for r in results] == [("fr", 4, []), ("en", 4, [])]
     assert len(libre_env.requests) == 8
     for lang in ("fr", "en"):
@@ -46,7 +47,7 @@ def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sa
 
     translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))
     libre_env.reset()
-    results = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))
+    results = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))["drafts"]
     assert libre_env.requests == [] and results[0]["kept"] == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
 
 
@@ -59,7 +60,7 @@ def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) 
     state = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"],
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
-    failed = state.result()[0]["failed"]
+    failed = state.result()["drafts"][0]["failed"]
     assert len(failed) == 4 and all("connection failed" in reason for _, reason in failed)
 
 
@@ -70,3 +71,23 @@ def test_bad_item_fails_the_flow_with_the_input_error(workspace) -> None:
     bad.write_text("")
     state = translate_article(item_path=str(bad), workspace=str(workspace.root), return_state=True)
     assert state.is_failed() and "the file is empty" in state.message
+
+
+def test_pasted_item_becomes_an_inbox_file_and_is_drafted(workspace, libre_env) -> None:
+    from flows.translate_article import translate_article
+
+    body = "أعلنت الوزارة اليوم عن برنامج جديد لدعم الشباب. وسيبدأ التنفيذ الشهر المقبل."
+    result = translate_article(headline="برنامج جديد للشباب", body=body, targets=["fr"], providers=["libre"],
+                               workspace=str(workspace.root))
+    saved = list(workspace.inbox.glob("pasted-*.md"))
+    assert len(saved) == 1 and result["slug"] == saved[0].stem
+    assert [(r["lang"], len(r["drafted"])) for r in result["drafts"]] == [("fr", 3)]  # headline + 2 sentences
+
+
+def test_pasted_text_that_is_not_arabic_is_refused_and_not_saved(workspace) -> None:
+    from flows.translate_article import translate_article
+
+    state = translate_article(body="This is English text, not an Arabic news item.", workspace=str(workspace.root),
+                              return_state=True)
+    assert state.is_failed() and "pasted item: the text is not Arabic" in state.message
+    assert [p.name for p in workspace.inbox.iterdir()] == ["000_220f3de444a27c17.txt"]

@@ -1,0 +1,51 @@
+"""Localised words of the published pages, with dates, language names and direction from Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel import Locale
+from babel.dates import format_date
+
+# English dates in the British order the newsroom uses: "30 January 2025".
+_DATE_LOCALES = {"en": "en_GB"}
+
+STRINGS = {
+    "fr": {
+        "provenance": "Traduit de l'arabe par traduction automatique ({providers}), relu par {reviewer} le {date}.",
+        "versions": "Autres versions", "source": "Source", "news": "Actualités", "feed": "Flux Atom",
+        "original": "Texte original en arabe.",
+    },
+    "en": {
+        "provenance": "Translated from Arabic by machine translation ({providers}), reviewed by {reviewer} on {date}.",
+        "versions": "Other versions", "source": "Source", "news": "News", "feed": "Atom feed",
+        "original": "Original Arabic text.",
+    },
+    "ar": {
+        "provenance": "ترجمة آلية ({providers}) من العربية، راجعها {reviewer} بتاريخ {date}.",
+        "versions": "نسخ أخرى", "source": "المصدر", "news": "الأخبار", "feed": "موجز Atom",
+        "original": "النص الأصلي باللغة العربية.",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return STRINGS.get(lang.split("_")[0], STRINGS["en"])
+
+
+def text_direction(lang: str) -> str:
+    return Locale.parse(lang).text_direction
+
+
+def language_name(lang: str) -> str:
+    """The language's own name for itself: français, English, العربية."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:] if lang != "ar" else name
+
+
+def long_date(value: str | None, lang: str) -> str | None:
+    """"30 janvier 2025", "30 January 2025", "30 يناير 2025"."""
+    if not value:
+        return None
+    day = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else dt.date.fromisoformat(value[:10])
+    return format_date(day, format="long", locale=_DATE_LOCALES.get(lang, lang))

@@ -1,0 +1,196 @@
+"""Render one published version as HTML, Hugo Markdown and IPTC ninjs, and a language's index and feed.
+
+Every text is escaped for where it goes: Jinja2 autoescaping for HTML,
+backslash escapes for Markdown, YAML quoting for front matter, JSON for
+ninjs. Markup in a source or a translation is shown as text, never run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import escape
+
+from tarjama import __version__
+from tarjama.publish.locale_text import language_name, long_date, text_direction, words
+from tarjama.publish.version import Version
+
+NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~{}])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(\s)")
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """A link from one language version to another (or to itself)."""
+
+    lang: str
+    name: str
+    url: str
+    relative: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """A version with its publication facts: version number and dates."""
+
+    version: Version
+    number: int
+    firstcreated: str
+    versioncreated: str
+
+
+def page_url(site_url: str, lang: str, slug: str) -> str:
+    return f"{site_url.rstrip('/')}/{lang}/{slug}.html"
+
+
+def alternates_for(site_url: str, slug: str, langs: list[str]) -> list[Alternate]:
+    order = sorted(langs, key=lambda lang: (lang != "ar", lang))
+    return [Alternate(lang, language_name(lang), page_url(site_url, lang, slug), f"../{lang}/{slug}.html") for lang in order]
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("tarjama.publish", "templates"),
+                       autoescape=select_autoescape(["html"], default=True), trim_blocks=False)
+
+
+def provenance(v: Version) -> str:
+    w = words(v.lang)
+    if v.reviewer is None:
+        return w["original"]
+    return w["provenance"].format(providers=", ".join(v.providers) or "MT", reviewer=v.reviewer,
+                                  date=long_date(v.reviewed_at, v.lang) or v.reviewed_at or "")
+
+
+def render_html(p: Published, alternates: list[Alternate]) -> str:
+    v = p.version
+    return _env().get_template("article.html").render(
+        v=v, dir=text_direction(v.lang), date=long_date(v.date, v.lang), w=words(v.lang),
+        alternates=alternates, provenance=provenance(v),
+    )
+
+
+def _md_escape(text: str) -> str:
+    return _MD_LINE_START.sub(r"\1\\\2\3", _MD_SPECIAL.sub(r"\\\1", text))
+
+
+def render_markdown(p: Published) -> str:
+    v = p.version
+    front = {
+        "title": v.headline, "date": v.date or p.firstcreated, "lastmod": p.versioncreated, "lang": v.lang,
+        "slug": v.slug, "translationKey": v.slug, "source_url": v.source_url, "reviewed_by": v.reviewer,
+        "reviewed_at": v.reviewed_at, "version": p.number, "draft": False,
+    }
+    front = {k: val for k, val in front.items() if val is not None}
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
+    body = "\n\n".join(_md_escape(paragraph) for paragraph in v.paragraphs)
+    return f"---\n{header}---\n\n{body}\n"
+
+
+def body_html(v: Version) -> str:
+    return "".join(f"<p>{escape(paragraph)}</p>" for paragraph in v.paragraphs)
+
+
+def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> dict:
+    """An IPTC ninjs 2.2 document; the other versions are associations, the original one of them."""
+    v = p.version
+    text = "\n\n".join(v.paragraphs)
+    doc: dict = {
+        "uri": page_url(site_url, v.lang, v.slug),
+        "standard": {"name": "ninjs", "version": "2.2", "schema": NINJS_SCHEMA_URI},
+        "type": "text",
+        "representationtype": "full",
+        "version": str(p.number),
+        "firstcreated": p.firstcreated,
+        "versioncreated": p.versioncreated,
+        "pubstatus": "usable",
+        "language": v.lang,
+        "slugline": v.slug,
+        "headlines": [{"role": "main", "contenttype": "text/plain", "value": v.headline}],
+        "bodies": [
+            {"role": "main", "contenttype": "text/plain", "value": text, "charcount": len(text), "wordcount": len(text.split())},
+            {"role": "main", "contenttype": "text/html", "value": body_html(v)},
+        ],
+        "associations": [
+            {"name": "original" if alt.lang == "ar" else f"translation-{alt.lang}", "uri": alt.url, "language": alt.lang}
+            for alt in alternates if alt.lang != v.lang
+        ],
+    }
+    if v.date:
+        doc["contentcreated"] = _datetime(v.date)
+    if v.source_url:
+        doc["altids"] = [{"role": "source-url", "value": v.source_url}]
+    sources = []
+    if v.reviewer:
+        sources.append({"name": v.reviewer, "role": "reviewer"})
+        doc["ednote"] = f"Machine translation from Arabic reviewed by {v.reviewer} on {v.reviewed_at}."
+    sources += [{"name": provider, "role": "machine-translation"} for provider in v.providers]
+    if v.source_url:
+        sources.append({"name": "original source", "role": "originator", "uri": v.source_url})
+    if sources:
+        doc["infosources"] = sources
+    return doc
+
+
+def _datetime(value: str) -> str:
+    """ninjs wants RFC 3339 date-times; a bare date becomes midnight UTC."""
+    if "T" in value:
+        return value
+    return f"{value}T00:00:00Z"
+
+
+def render_index(lang: str, published: list[Published]) -> str:
+    rows = [{"slug": p.version.slug, "headline": p.version.headline, "date": long_date(p.version.date, lang),
+             "datetime": p.version.date} for p in newest_first(published)]
+    return _env().get_template("index.html").render(lang=lang, dir=text_direction(lang), w=words(lang), items=rows)
+
+
+def newest_first(published: list[Published]) -> list[Published]:
+    return sorted(published, key=lambda p: (p.version.date or p.firstcreated, p.firstcreated), reverse=True)
+
+
+def render_feed(lang: str, published: list[Published], site_url: str) -> str:
+    """An Atom feed of the language's items, one entry per item (its id never changes)."""
+    from feedgen.feed import FeedGenerator
+
+    base = site_url.rstrip("/")
+    feed = FeedGenerator()
+    feed.id(f"{base}/{lang}/feed.xml")
+    feed.title(f"tarjama: {words(lang)['news']} ({language_name(lang)})")
+    feed.language(lang)
+    feed.author({"name": "tarjama"})
+    feed.link(href=f"{base}/{lang}/feed.xml", rel="self")
+    feed.link(href=f"{base}/{lang}/index.html", rel="alternate")
+    feed.generator("tarjama", version=__version__)
+    items = newest_first(published)
+    updated = max((p.versioncreated for p in items), default=dt.datetime.now(dt.timezone.utc).isoformat())
+    feed.updated(updated)
+    for p in reversed(items):  # feedgen prepends entries: add oldest first so the newest leads
+        v = p.version
+        entry = feed.add_entry()
+        entry.id(page_url(site_url, lang, v.slug))
+        entry.title(v.headline)
+        entry.link(href=page_url(site_url, lang, v.slug), rel="alternate")
+        entry.published(p.firstcreated)
+        entry.updated(p.versioncreated)
+        entry.summary(v.paragraphs[0] if v.paragraphs else v.headline)
+        if v.reviewer:
+            entry.author({"name": v.reviewer})
+    return feed.atom_str(pretty=True).decode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def ninjs_validator():
+    """A validator for IPTC's ninjs 2.2 schema (shipped with tarjama, MIT licence), format checks on."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    schema = json.loads(resources.files("tarjama.publish").joinpath("ninjs-schema_2.2.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=FormatChecker())

@@ -1,0 +1,159 @@
+"""``make demo``: the local stack in one command, and nothing left behind on Ctrl-C.
+
+Starts a Prefect server on SQLite (UI on 127.0.0.1, telemetry off), the served
+deployment (``tarjama serve``), then hands the sample item to it. Each child
+runs in its own process group so that stopping the demo stops everything it
+started, the flow runs included.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+from tarjama.errors import TarjamaError
+from tarjama.prefect_env import prepare_prefect_env
+from tarjama.workspace import Workspace
+
+SAMPLE = "content/inbox/000_220f3de444a27c17.txt"
+
+
+class Child:
+    """A started service: its own process group, its output in a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self._out = open(log, "ab")
+        self.proc = subprocess.Popen(args, env=env, stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the whole group, then SIGKILL what is left after ``grace`` seconds."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(timeout=grace)
+                _wait_group_gone(self.proc.pid, grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self._out.close()
+
+
+def _wait_group_gone(pgid: int, grace: float) -> None:
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    raise subprocess.TimeoutExpired("process group", grace)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_for(what: str, check, timeout: float, child: Child) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.alive():
+            raise TarjamaError(f"{child.name} stopped while starting; see {child.log}")
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TarjamaError(f"{what} did not come up within {timeout:.0f} s; see {child.log}")
+
+
+def stack_env(workspace: Workspace, port: int) -> dict[str, str]:
+    prepare_prefect_env(workspace)
+    api = f"http://127.0.0.1:{port}/api"
+    return {**os.environ, "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api, "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port), "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+
+
+def run_demo(workspace: Workspace, port: int = 4200, item: str = SAMPLE, hold: bool = True) -> None:
+    if not port_is_free(port):
+        raise TarjamaError(f"port {port} is in use (another demo or Prefect server?); stop it or use --port")
+    env = stack_env(workspace, port)
+    api = env["PREFECT_API_URL"]
+    logs = workspace.prefect_home / "logs"
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        stopping = True
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    with ExitStack() as stack:
+        try:
+            print(f"starting the Prefect server on http://127.0.0.1:{port} (logs: {logs}) ...", flush=True)
+            server = Child("Prefect server", [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                              "--port", str(port)], env, logs / "server.log")
+            stack.callback(server.stop)
+            wait_for("the Prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, server)
+            print("serving the translate-article deployment ...", flush=True)
+            runner = Child("tarjama serve", [sys.executable, "-m", "tarjama.cli", "serve", "--workspace", str(workspace.root)],
+                           env, logs / "serve.log")
+            stack.callback(runner.stop)
+            wait_for("the served deployment", lambda: _deployment_ready(api), 120, runner)
+            print(f"handing {item} to the review loop ...", flush=True)
+            subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", item, "--workspace", str(workspace.root)],
+                           env=env, check=False, cwd=workspace.root)
+            _banner(port, workspace)
+            if not hold:
+                return
+            while server.alive() and runner.alive():
+                time.sleep(1)
+            dead = server if not server.alive() else runner
+            raise TarjamaError(f"{dead.name} stopped unexpectedly; see {dead.log}")
+        except KeyboardInterrupt:
+            print("\nstopping the demo: server, runner and flow runs ...", flush=True)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    if stopping:
+        print("stopped; nothing left running.", flush=True)
+
+
+def _deployment_ready(api: str) -> bool:
+    response = httpx.get(f"{api}/deployments/name/translate-article/tarjama", timeout=2)
+    return response.status_code == 200 and response.json().get("status") == "READY"
+
+
+def _banner(port: int, workspace: Workspace) -> None:
+    slug = Path(SAMPLE).stem
+    print(f"""
+tarjama is running.
+  Prefect UI:   http://127.0.0.1:{port}   (the run {slug} is Suspended: it waits for review)
+  Drafts:       translations/{slug}/fr.po and en.po (open them in Poedit or any PO editor)
+Next:
+  1. Review each segment and clear its fuzzy flag (machine drafts stay fuzzy until a person reviews them).
+  2. Approve a language: tarjama approve {slug} --lang fr --reviewer "Your Name"
+     (or Resume the run in the Prefect UI and fill in the form)
+  3. Read the published versions in content/published/fr/, content/published/ar/ (HTML, Markdown, ninjs, feed.xml)
+  `tarjama status` shows what waits for whom. Ctrl-C stops everything.
+""", flush=True)
