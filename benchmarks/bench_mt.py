@@ -23,7 +23,7 @@ from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import MTSettings, ProviderSettings
 from tarjama.segment import segment_item
 from tarjama.workspace import Workspace
-from tests.mt_servers import FakeMTServer
+from tarjama.mt.loopback import LoopbackMTServer
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
@@ -37,7 +37,7 @@ def corpus(items: int) -> list[list[str]]:
 
 def run(items: int, latency: float, concurrency: int, targets: tuple[str, ...]) -> dict:
     texts = corpus(items)
-    with FakeMTServer("libre", latency=latency) as server:
+    with LoopbackMTServer("libre", latency=latency) as server:
         settings = MTSettings(chain=("libre",), concurrency=concurrency, timeout=10,
                               providers={"libre": ProviderSettings("libre", url=server.url)})
         engine = MTEngine(settings)

@@ -123,7 +123,7 @@ def _hand_over(ws: Workspace, items: list, params: dict, server: str) -> None:
     ui = server.rstrip("/").removesuffix("/api")
     for path, item in items:
         run = start_run({"item_path": str(path), **params})
-        typer.echo(f"{item.slug}: run {run.name} started on the served deployment; drafting ...")
+        typer.echo(f"{item.slug}: run started on the served deployment; drafting ...")
         run = wait_until_settled(run.id)
         rows = [r for r in collect_status(ws) if r.slug == item.slug]
         for r in rows:
@@ -166,7 +166,7 @@ def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, works
     typer.echo(record.summary())
     if record.accepted:
         for folder in ("ar", lang):
-            typer.echo(f"  published: {ws.relative(ws.published / folder / (slug + '.html'))}")
+            typer.echo(f"  published: {os.path.relpath(ws.published / folder / (slug + '.html'), ws.root)}")
     elif record.outcome in ("refused", "ignored"):
         raise typer.Exit(1)
 

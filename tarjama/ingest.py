@@ -191,7 +191,7 @@ def _parse_markdown(path: Path, text: str) -> dict[str, Any]:
     return {
         "headline": normalise_whitespace(headline) if headline else None,
         "date": _date_field(path, meta.get("date"), "date"),
-        "source_url": _text_field(path, meta, "source_url"),
+        "source_url": _url_field(path, meta, "source_url"),
         "section": _text_field(path, meta, "section"),
         "slug": slug,
         "paragraphs": _paragraphs(body),
@@ -221,7 +221,7 @@ def _parse_ninjs(path: Path, text: str) -> dict[str, Any]:
         "headline": normalise_whitespace(headline) if headline else None,
         "date": _date_field(path, doc.get("versioncreated"), "versioncreated"),
         "uri": _text_field(path, doc, "uri"),
-        "source_url": _text_field(path, doc, "uri") if str(doc.get("uri", "")).startswith("http") else None,
+        "source_url": _url_field(path, doc, "uri") if str(doc.get("uri", "")).startswith("http") else None,
         "paragraphs": paragraphs,
     }
 
@@ -243,6 +243,21 @@ def _text_field(path: Path, meta: dict[str, Any], name: str) -> str | None:
         raise InputError(f"{path}: field {name!r} must be text, not {type(value).__name__}")
     value = str(value).strip()
     return value or None
+
+
+def _url_field(path: Path, meta: dict[str, Any], name: str) -> str | None:
+    """An http(s) URL, percent-encoded where needed so that it is a valid URI in every output."""
+    from urllib.parse import urlsplit
+
+    from requests.utils import requote_uri
+
+    value = _text_field(path, meta, name)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in "\n\r\t "):
+        raise InputError(f"{path}: field {name!r} must be an http(s) URL, not {value!r}")
+    return requote_uri(value)
 
 
 def _date_field(path: Path, value: Any, name: str) -> str | None:

@@ -1,7 +1,10 @@
 """``make demo``: the local stack in one command, and nothing left behind on Ctrl-C.
 
 Starts a Prefect server on SQLite (UI on 127.0.0.1, telemetry off), the served
-deployment (``tarjama serve``), then hands the sample item to it. Each child
+deployment (``tarjama serve``), then hands the sample item to it. The provider
+chain is the default one (google, mymemory) with, last, a loopback
+LibreTranslate stand-in that writes placeholder drafts, so the review loop can
+be walked end to end on a machine without internet. Each child
 runs in its own process group so that stopping the demo stops everything it
 started, the flow runs included.
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from tarjama.errors import TarjamaError
+from tarjama.mt.loopback import LoopbackMTServer
 from tarjama.prefect_env import prepare_prefect_env
 from tarjama.workspace import Workspace
 
@@ -99,6 +103,11 @@ def run_demo(workspace: Workspace, port: int = 4200, item: str = SAMPLE, hold: b
         raise TarjamaError(f"port {port} is in use (another demo or Prefect server?); stop it or use --port")
     env = stack_env(workspace, port)
     api = env["PREFECT_API_URL"]
+    placeholder = None
+    if "TARJAMA_LIBRE_URL" not in os.environ:
+        placeholder = LoopbackMTServer("libre").__enter__()
+        env["TARJAMA_LIBRE_URL"] = placeholder.url
+        env.setdefault("TARJAMA_PROVIDERS", "google,mymemory,libre")
     logs = workspace.prefect_home / "logs"
     stopping = False
 
@@ -123,7 +132,7 @@ def run_demo(workspace: Workspace, port: int = 4200, item: str = SAMPLE, hold: b
             print(f"handing {item} to the review loop ...", flush=True)
             subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", item, "--workspace", str(workspace.root)],
                            env=env, check=False, cwd=workspace.root)
-            _banner(port, workspace)
+            _banner(port, workspace, placeholder is not None)
             if not hold:
                 return
             while server.alive() and runner.alive():
@@ -135,6 +144,8 @@ def run_demo(workspace: Workspace, port: int = 4200, item: str = SAMPLE, hold: b
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if placeholder is not None:
+                placeholder.__exit__(None, None, None)
     if stopping:
         print("stopped; nothing left running.", flush=True)
 
@@ -144,13 +155,16 @@ def _deployment_ready(api: str) -> bool:
     return response.status_code == 200 and response.json().get("status") == "READY"
 
 
-def _banner(port: int, workspace: Workspace) -> None:
+def _banner(port: int, workspace: Workspace, placeholder: bool) -> None:
     slug = Path(SAMPLE).stem
+    note = ("  MT:           google, then mymemory; where neither is reachable (no internet), a built-in loopback\n"
+            "                LibreTranslate stand-in wrote placeholder drafts (\"[fr] ...\", transliterated Arabic)\n"
+            "                so that the loop can be walked: replace them with real translations as you review.\n") if placeholder else ""
     print(f"""
 tarjama is running.
   Prefect UI:   http://127.0.0.1:{port}   (the run {slug} is Suspended: it waits for review)
   Drafts:       translations/{slug}/fr.po and en.po (open them in Poedit or any PO editor)
-Next:
+{note}Next:
   1. Review each segment and clear its fuzzy flag (machine drafts stay fuzzy until a person reviews them).
   2. Approve a language: tarjama approve {slug} --lang fr --reviewer "Your Name"
      (or Resume the run in the Prefect UI and fill in the form)

@@ -12,7 +12,7 @@ import pytest
 
 from tarjama.mt.settings import MTSettings, ProviderSettings
 from tarjama.workspace import Workspace
-from tests.mt_servers import FakeMTServer
+from tarjama.mt.loopback import LoopbackMTServer
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
@@ -55,7 +55,7 @@ def _msgfmt_every_catalog(tmp_path: Path):
 
 
 def _server(protocol: str, **kwargs):
-    with FakeMTServer(protocol, **kwargs) as server:
+    with LoopbackMTServer(protocol, **kwargs) as server:
         yield server
 
 
@@ -74,12 +74,12 @@ def mymemory():
     yield from _server("mymemory", hang_seconds=2.0)
 
 
-def settings_for(*servers: FakeMTServer | tuple[str, str], **overrides) -> MTSettings:
+def settings_for(*servers: LoopbackMTServer | tuple[str, str], **overrides) -> MTSettings:
     """MT settings pointing the named providers at loopback servers, with test-sized delays."""
     providers = {}
     chain = []
     for server in servers:
-        name, url = (server.protocol, server.url) if isinstance(server, FakeMTServer) else server
+        name, url = (server.protocol, server.url) if isinstance(server, LoopbackMTServer) else server
         chain.append(name)
         providers[name] = ProviderSettings(name=name, url=url, api_key=overrides.pop(f"{name}_key", None))
     values = {"chain": tuple(chain), "timeout": 0.5, "backoff": 0.01, "max_backoff": 0.05, "concurrency": 4,

@@ -17,7 +17,7 @@ from tarjama.mt.engine import MTEngine
 from tarjama.textutil import normalise_whitespace
 from tarjama.workspace import Workspace
 from tests.conftest import settings_for
-from tests.mt_servers import pseudo_translate, refused_url
+from tarjama.mt.loopback import pseudo_translate, refused_url
 
 
 def run(workspace: Workspace, path: Path, server, targets=("fr", "en")):

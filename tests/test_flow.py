@@ -53,7 +53,7 @@ def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sa
 
 def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) -> None:
     from flows.translate_article import translate_article
-    from tests.mt_servers import refused_url
+    from tarjama.mt.loopback import refused_url
 
     monkeypatch.setenv("TARJAMA_LIBRE_URL", refused_url())
     monkeypatch.setenv("TARJAMA_MT_BACKOFF", "0.01")

@@ -90,6 +90,7 @@ def test_ninjs_body_text_and_html(workspace: Workspace) -> None:
         ("escape.md", f"---\nslug: ../../etc\n---\n{ARABIC}\n", "not a safe slug"),
         ("french.json", json.dumps({"uri": "x", "language": "fr", "body_text": ARABIC}), "'language'"),
         ("baddate.md", f"---\ndate: next tuesday\n---\n{ARABIC}\n", "not an ISO date"),
+        ("badurl.md", f"---\nsource_url: javascript:alert(1)\n---\n{ARABIC}\n", "must be an http(s) URL"),
     ],
 )
 def test_bad_input_is_refused_with_a_named_one_line_error(workspace: Workspace, name: str, content, message: str) -> None:

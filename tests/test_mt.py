@@ -11,7 +11,7 @@ from tarjama.errors import InputError
 from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import MTSettings, ProviderSettings, load_settings
 from tests.conftest import settings_for
-from tests.mt_servers import ECHO, EMPTY, ERROR, HANG, QUOTA, TOO_MANY, pseudo_translate, refused_url
+from tarjama.mt.loopback import ECHO, EMPTY, ERROR, HANG, QUOTA, TOO_MANY, pseudo_translate, refused_url
 
 SENTENCE = "أعلنت الوزارة اليوم عن برنامج جديد لدعم الشباب."
 OTHER = "وحضر اللقاء عدد من المسؤولين."

@@ -14,7 +14,7 @@ import polib
 import pytest
 
 from tests.conftest import REPO, SAMPLE
-from tests.mt_servers import FakeMTServer
+from tarjama.mt.loopback import LoopbackMTServer
 
 SLUG = "000_220f3de444a27c17"
 
@@ -29,7 +29,7 @@ def loop(prefect_harness, tmp_path_factory):
     (root / "translations").mkdir()
     shutil.copy(SAMPLE, root / "content" / "inbox" / SAMPLE.name)
     shutil.copy(SAMPLE, root / "content" / "inbox" / "slow-review.txt")
-    with FakeMTServer("libre") as libre:
+    with LoopbackMTServer("libre") as libre:
         env = {**os.environ, "PREFECT_API_URL": prefect_harness, "TARJAMA_LIBRE_URL": libre.url,
                "PREFECT_RUNNER_POLL_FREQUENCY": "1", "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01"}
         log = open(root / "serve.log", "wb")

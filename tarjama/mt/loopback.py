@@ -1,10 +1,13 @@
-"""Loopback servers that speak the real wire protocols of LibreTranslate, Google's
-mobile page (``/m``) and MyMemory, so tests drive the real deep-translator clients.
+"""Loopback MT servers that speak the real wire protocols of LibreTranslate, Google's
+mobile page (``/m``) and MyMemory.
 
-Only the remote service is fake. Each server answers with a deterministic
-pseudo-translation (the Arabic transliterated to Latin and tagged with the
-target language) and can be told to misbehave: 429, 500, hang past the
-client's timeout, answer empty, echo the source, or send a quota warning.
+The tests drive the real deep-translator clients against them (only the remote
+service is stood in for), and ``make demo`` uses one as a last-resort provider
+on a machine with no internet. Answers are placeholder drafts, not
+translations: the Arabic transliterated to Latin letters and tagged with the
+target language, e.g. ``[fr] shrk lsyd ...``. A server can be told to
+misbehave: 429, 500, hang past the client's timeout, answer empty, echo the
+source, or send a quota warning.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def pseudo_translate(text: str, target: str) -> str:
     return f"[{target}] {unidecode(text).strip()}"
 
 
-class FakeMTServer:
+class LoopbackMTServer:
     """One loopback provider. ``mode`` is the default behaviour; ``script`` queues one-off modes."""
 
     def __init__(self, protocol: str, *, latency: float = 0.0, hang_seconds: float = 3.0,
@@ -55,7 +58,7 @@ class FakeMTServer:
         path = {"libre": "/", "google": "/m", "mymemory": "/get"}[self.protocol]
         return f"http://{host}:{port}{path}"
 
-    def __enter__(self) -> FakeMTServer:
+    def __enter__(self) -> LoopbackMTServer:
         self._thread.start()
         return self
 

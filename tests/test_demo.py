@@ -1,0 +1,83 @@
+"""`make demo`'s stack: a real Prefect server, the served deployment and a run of the sample item;
+clearing fuzzy and approving both languages publishes them; Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import polib
+
+from tests.conftest import REPO
+
+SLUG = "000_220f3de444a27c17"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def read_until(proc: subprocess.Popen, marker: str, timeout: float) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        assert time.monotonic() < deadline, f"no {marker!r} after {timeout} s:\n{seen}"
+        assert proc.poll() is None, f"demo exited early:\n{seen}"
+        ready, _, _ = select.select([proc.stdout], [], [], 1)
+        if ready:
+            seen += os.read(proc.stdout.fileno(), 65536).decode("utf-8", "replace")
+    return seen
+
+
+def processes_mentioning(text: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspace) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["TARJAMA_MT_BACKOFF"] = "0.05"
+    demo = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "demo", "--port", str(port), "--workspace",
+                             str(workspace.root)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        output = read_until(demo, "Ctrl-C stops everything", 240)
+        assert f"http://127.0.0.1:{port}" in output and "run state: Suspended" in output
+
+        api_env = {**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+        for lang in ("fr", "en"):
+            path = workspace.catalog_path(SLUG, lang)
+            po = polib.pofile(str(path))
+            assert all(e.msgstr for e in po)  # the placeholder stand-in drafted every segment
+            for entry in po:
+                entry.flags = []
+            po.save(str(path))
+            approved = subprocess.run([sys.executable, "-m", "tarjama.cli", "approve", SLUG, "--lang", lang,
+                                       "--reviewer", "Demo Reviewer", "--workspace", str(workspace.root)],
+                                      env=api_env, capture_output=True, text=True, timeout=180)
+            assert approved.returncode == 0, approved.stdout + approved.stderr
+        for lang in ("fr", "en", "ar"):
+            folder = workspace.published / lang
+            assert {f"{SLUG}.html", f"{SLUG}.md", f"{SLUG}.json", "index.html", "feed.xml"} <= {p.name for p in folder.iterdir()}
+    finally:
+        demo.send_signal(signal.SIGINT)
+        rest = demo.communicate(timeout=60)[0].decode("utf-8", "replace")
+    assert "nothing left running" in rest
+    time.sleep(1)
+    assert processes_mentioning(str(workspace.root)) == []
+    assert processes_mentioning(f"--port {port}") == []

@@ -1,0 +1,224 @@
+"""Publishing: HTML, Hugo Markdown, IPTC ninjs (validated against the official schema), index and Atom feed;
+escaping of hostile text in every output; atomic, idempotent, versioned publication."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import polib
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+
+from tarjama.drafts import draft_item
+from tarjama.ingest import load_item
+from tarjama.mt.engine import MTEngine
+from tarjama.publish.site import publish_item
+from tarjama.review import decide
+from tests.conftest import REPO, settings_for
+
+SLUG = "000_220f3de444a27c17"
+SHARED_SCHEMA = REPO.parent / "shared" / "schemas" / "ninjs-schema_2.2.json"
+HOSTILE_SOURCE = 'قال المتحدث <script>alert("src")</script> إن الاجتماع انتهى.'
+HOSTILE_TRANSLATION = 'Le porte-parole "><img src=x onerror=alert(1)> <script>alert("mt")</script> a parlé.'
+
+
+@pytest.fixture(scope="module")
+def ninjs_validator() -> Draft202012Validator:
+    if not SHARED_SCHEMA.exists():
+        pytest.fail(f"IPTC's ninjs schema is missing at {SHARED_SCHEMA}: the ninjs outputs cannot be validated")
+    checker = FormatChecker()
+    assert {"uri", "date-time"} <= set(checker.checkers), "format checks need jsonschema[format-nongpl]"
+    return Draft202012Validator(json.loads(SHARED_SCHEMA.read_text(encoding="utf-8")), format_checker=checker)
+
+
+def approve_all(ws, slug: str, lang: str, reviewer: str = "Amina", edit=None) -> None:
+    path = ws.catalog_path(slug, lang)
+    po = polib.pofile(str(path))
+    for entry in po:
+        entry.flags = []
+    if edit:
+        edit(po)
+    po.save(str(path))
+    assert decide(ws, slug, lang, "approve", reviewer).accepted
+
+
+@pytest.fixture
+def drafted(workspace, sample, libre):
+    item = load_item(sample, workspace)
+    draft_item(workspace, item, ["fr", "en"], MTEngine(settings_for(libre)))
+    return workspace
+
+
+class Tree(HTMLParser):
+    """The parsed tags and text of a page."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def find(self, tag: str, **attrs) -> list[dict]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+def test_every_output_of_an_approved_language(drafted, ninjs_validator) -> None:
+    ws = drafted
+    approve_all(ws, SLUG, "fr")
+    results = publish_item(ws, SLUG, "fr")
+    assert [(r.lang, r.version) for r in results] == [("fr", 1), ("ar", 1)]
+    for lang in ("fr", "ar"):
+        folder = ws.published / lang
+        assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+            f"{SLUG}.html", f"{SLUG}.json", f"{SLUG}.md", "feed.xml", "index.html"]
+        doc = json.loads((folder / f"{SLUG}.json").read_text(encoding="utf-8"))
+        errors = list(ninjs_validator.iter_errors(doc))
+        assert not errors, errors[0].message
+        assert doc["language"] == lang and doc["version"] == "1"
+
+    fr = json.loads((ws.published / "fr" / f"{SLUG}.json").read_text(encoding="utf-8"))
+    assert fr["associations"] == [{"name": "original", "uri": f"http://localhost:8000/ar/{SLUG}.html", "language": "ar"}]
+    assert {"name": "Amina", "role": "reviewer"} in fr["infosources"]
+    assert [b["contenttype"] for b in fr["bodies"]] == ["text/plain", "text/html"]
+    assert fr["contentcreated"] == "2025-01-30T00:00:00Z"  # the date written in the sample's text
+
+    page = Tree((ws.published / "fr" / f"{SLUG}.html").read_text(encoding="utf-8"))
+    assert page.find("html", lang="fr", dir="ltr")
+    assert {a["hreflang"] for a in page.find("link", rel="alternate") if "hreflang" in a} == {"ar", "fr"}
+    text = "".join(page.text)
+    assert "30 janvier 2025" in text and "relu par Amina" in text and "traduction automatique (libre)" in text
+    assert [a["href"] for a in page.find("a", hreflang="ar")] == [f"../ar/{SLUG}.html"]
+    h1 = text.split("\n")
+    assert any(line.endswith("…") for line in h1)  # no headline in the sample: the first sentence, cut
+
+    ar = Tree((ws.published / "ar" / f"{SLUG}.html").read_text(encoding="utf-8"))
+    assert ar.find("html", lang="ar", dir="rtl") and "30 يناير 2025" in "".join(ar.text)
+
+    md = (ws.published / "fr" / f"{SLUG}.md").read_text(encoding="utf-8")
+    _, front, body = md.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert {k: meta[k] for k in ("lang", "slug", "translationKey", "reviewed_by", "date", "draft")} == {
+        "lang": "fr", "slug": SLUG, "translationKey": SLUG, "reviewed_by": "Amina", "date": "2025-01-30", "draft": False}
+    assert body.count("\n\n") >= 2  # three paragraphs
+
+    feed = feedparser.parse((ws.published / "fr" / "feed.xml").read_bytes())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert [e.id for e in feed.entries] == [f"http://localhost:8000/fr/{SLUG}.html"]
+
+
+def test_english_date_and_provenance(drafted) -> None:
+    approve_all(drafted, SLUG, "en", reviewer="John")
+    publish_item(drafted, SLUG, "en")
+    text = "".join(Tree((drafted.published / "en" / f"{SLUG}.html").read_text(encoding="utf-8")).text)
+    assert "30 January 2025" in text and "reviewed by John on" in text
+
+
+def test_hostile_text_is_escaped_in_every_output(workspace, libre, ninjs_validator) -> None:
+    md = ("---\nheadline: 'عنوان <b onmouseover=alert(1)>خطير</b>'\ndate: 2025-01-30\n"
+          "source_url: https://example.org/a?x=1&y=\"2\"\nslug: hostile\n---\n\n" + HOSTILE_SOURCE
+          + " وأكد أن الحكومة ستواصل العمل على تنفيذ البرنامج الوطني في جميع الجهات.\n")
+    path = workspace.inbox / "hostile.md"
+    path.write_text(md, encoding="utf-8")
+    draft_item(workspace, load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
+
+    def hostile(po):
+        po[1].msgstr = HOSTILE_TRANSLATION
+    approve_all(workspace, "hostile", "fr", reviewer='<img src=x onerror=alert("rev")>', edit=hostile)
+    publish_item(workspace, "hostile", "fr")
+    for lang in ("fr", "ar"):
+        folder = workspace.published / lang
+        for name in ("hostile.html", "index.html"):
+            tree = Tree((folder / name).read_text(encoding="utf-8"))
+            assert not tree.find("script") and not tree.find("img") and not tree.find("b")
+            assert all("onerror" not in a and "onmouseover" not in a for _, a in tree.tags)
+        page = "".join(Tree((folder / "hostile.html").read_text(encoding="utf-8")).text)
+        assert ("<script>alert(\"mt\")</script>" if lang == "fr" else "<script>alert(\"src\")</script>") in page
+        doc = json.loads((folder / "hostile.json").read_text(encoding="utf-8"))
+        assert not list(ninjs_validator.iter_errors(doc))
+        html_body = next(b["value"] for b in doc["bodies"] if b["contenttype"] == "text/html")
+        assert "<script" not in html_body and "&lt;script&gt;" in html_body
+        markdown = (folder / "hostile.md").read_text(encoding="utf-8")
+        _, front, body = markdown.split("---\n", 2)
+        assert "<b onmouseover=alert(1)>" in yaml.safe_load(front)["title"]  # data in YAML, quoted, not markup
+        assert re.search(r"(?<!\\)<", body) is None and "\\<script\\>" in body  # every < backslash-escaped
+        feed = feedparser.parse((folder / "feed.xml").read_bytes())
+        assert feed.bozo == 0 and "<b onmouseover" in feed.entries[0].title
+    canonical = Tree((workspace.published / "fr" / "hostile.html").read_text(encoding="utf-8")).find("link", rel="canonical")
+    assert canonical == [{"rel": "canonical", "href": "https://example.org/a?x=1&y=%222%22"}]
+
+
+def test_republishing_a_correction_bumps_the_version_and_updates_the_feed_entry(drafted) -> None:
+    ws = drafted
+    approve_all(ws, SLUG, "fr")
+    publish_item(ws, SLUG, "fr")
+    first = json.loads((ws.published / "fr" / f"{SLUG}.json").read_text(encoding="utf-8"))
+    again = publish_item(ws, SLUG, "fr")  # nothing changed: same version, same files
+    assert [(r.version, r.changed) for r in again] == [(1, False), (1, False)]
+    assert json.loads((ws.published / "fr" / f"{SLUG}.json").read_text(encoding="utf-8")) == first
+
+    def correct(po):
+        po[2].msgstr = "Paragraphe corrigé après publication."
+    approve_all(ws, SLUG, "fr", edit=correct)
+    results = publish_item(ws, SLUG, "fr", now=__import__("datetime").datetime(2030, 1, 1, tzinfo=__import__("datetime").timezone.utc))
+    assert [(r.lang, r.version, r.changed) for r in results] == [("fr", 2, True), ("ar", 1, False)]
+    second = json.loads((ws.published / "fr" / f"{SLUG}.json").read_text(encoding="utf-8"))
+    assert second["firstcreated"] == first["firstcreated"] and second["versioncreated"].startswith("2030-01-01")
+    feed = feedparser.parse((ws.published / "fr" / "feed.xml").read_bytes())
+    assert len(feed.entries) == 1 and feed.entries[0].updated.startswith("2030-01-01")
+    assert "Paragraphe corrigé après publication." in (ws.published / "fr" / f"{SLUG}.html").read_text(encoding="utf-8")
+
+
+def test_failure_mid_publish_leaves_the_previous_version_whole(drafted, monkeypatch) -> None:
+    ws = drafted
+    approve_all(ws, SLUG, "fr")
+    publish_item(ws, SLUG, "fr")
+    folder = ws.published / "fr"
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    target = os.readlink(folder)
+    versions = sorted(p.name for p in (ws.published / ".versions").iterdir())
+
+    def correct(po):
+        po[0].msgstr = "Nouvelle version qui ne doit pas paraître."
+    approve_all(ws, SLUG, "fr", edit=correct)
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full while writing the Markdown")
+
+    monkeypatch.setattr("tarjama.publish.render.render_markdown", boom)
+    with pytest.raises(OSError, match="disk full"):
+        publish_item(ws, SLUG, "fr")
+    assert os.readlink(folder) == target
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in (ws.published / ".versions").iterdir()) == versions
+
+
+def test_index_lists_items_newest_first(workspace, libre) -> None:
+    for name, date in (("older", "2024-05-01"), ("newer", "2025-02-01")):
+        path = workspace.inbox / f"{name}.md"
+        path.write_text(f"---\nheadline: خبر {name}\ndate: {date}\nslug: {name}\n---\n\nجملة أولى في الخبر.\n", encoding="utf-8")
+        draft_item(workspace, load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
+        approve_all(workspace, name, "fr")
+        publish_item(workspace, name, "fr")
+    index = Tree((workspace.published / "fr" / "index.html").read_text(encoding="utf-8"))
+    assert [a["href"] for a in index.find("a") if a["href"].endswith(".html")] == ["newer.html", "older.html"]
+    feed = feedparser.parse((workspace.published / "fr" / "feed.xml").read_bytes())
+    assert [e.id.rsplit("/", 1)[-1] for e in feed.entries] == ["newer.html", "older.html"]
+
+
+def test_shipped_schema_is_iptcs_official_one() -> None:
+    if not SHARED_SCHEMA.exists():
+        pytest.fail(f"IPTC's ninjs schema is missing at {SHARED_SCHEMA}")
+    shipped = REPO / "tarjama" / "publish" / "ninjs-schema_2.2.json"
+    assert json.loads(shipped.read_text(encoding="utf-8")) == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
