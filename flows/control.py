@@ -20,7 +20,8 @@ from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
 from prefect.states import Failed
 
-from tarjama.review import DecisionRecord, decisions_in_run, pending_in_run, now_utc, record_timeout
+from tarjama.errors import TarjamaError
+from tarjama.review import DecisionRecord, decisions_in_run, now_utc, pending_in_run, precheck_decision, record_timeout
 from tarjama.workspace import Workspace, find_workspace
 
 FLOW_NAME = "translate-article"
@@ -76,6 +77,20 @@ def send_decision(workspace: Workspace, run: FlowRun, lang: str, decision: str, 
             return records[-1]
         time.sleep(0.5)
     return None
+
+
+def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "",
+                    wait: float = 120) -> DecisionRecord | None:
+    """Check a decision like the flow will, send it to the run waiting for ``slug`` and return its verdict.
+
+    The one path for the CLI and the review desk; raises TarjamaError when it cannot be sent.
+    """
+    precheck_decision(workspace, slug, lang, decision, reviewer)
+    runs = waiting_runs(slug)
+    if not runs:
+        raise TarjamaError(f"no run is waiting for review of {slug!r}; run `tarjama translate` on its item while "
+                           "`tarjama serve` runs")
+    return send_decision(workspace, runs[0], lang, decision, reviewer, note, timeout=wait)
 
 
 def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[str]:

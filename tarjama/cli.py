@@ -34,18 +34,12 @@ def fail(error: TarjamaError) -> NoReturn:
 
 
 def _connect(ws: Workspace, required: bool) -> str | None:
-    """Point Prefect at a running server if there is one (before importing Prefect)."""
-    from tarjama.prefect_env import find_server, prepare_prefect_env
+    from tarjama.prefect_env import connect
 
-    prepare_prefect_env(ws)
-    url = find_server()
-    if url:
-        os.environ["PREFECT_API_URL"] = url
-    elif os.environ.get("PREFECT_API_URL"):
-        fail(TarjamaError(f"PREFECT_API_URL={os.environ['PREFECT_API_URL']} does not answer; start the server or unset it"))
-    elif required:
-        fail(TarjamaError("no Prefect server is running; start the review loop with `make demo` or `tarjama serve`"))
-    return url
+    try:
+        return connect(ws, required)
+    except TarjamaError as error:
+        fail(error)
 
 
 @app.command()
@@ -136,32 +130,22 @@ def _hand_over(ws: Workspace, items: list, params: dict, server: str) -> None:
 
 
 def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float) -> None:
-    from tarjama.catalog import read_catalog
-    from tarjama.review import APPROVE, approval_blockers, check_decision
+    from tarjama.review import precheck_decision
 
     try:
         ws = find_workspace(workspace)
-        check_decision(lang, decision, reviewer)
-        path = ws.catalog_path(slug, lang)
-        if not path.exists():
-            raise InputError(f"no catalog {ws.relative(path)}: is {slug!r} translated into {lang}? see `tarjama status`")
-        if decision == APPROVE:
-            blockers = approval_blockers(read_catalog(path))
-            if blockers:
-                shown = "; ".join(blockers[:6]) + (f"; and {len(blockers) - 6} more" if len(blockers) > 6 else "")
-                raise TarjamaError(f"cannot approve {slug} {lang}: {shown}")
+        precheck_decision(ws, slug, lang, decision, reviewer)
     except TarjamaError as error:
         fail(error)
     _connect(ws, required=True)
-    from flows.control import send_decision, waiting_runs
+    from flows.control import submit_decision
 
-    runs = waiting_runs(slug)
-    if not runs:
-        fail(TarjamaError(f"no run is waiting for review of {slug!r}; run `tarjama translate` on its item while "
-                          "`tarjama serve` runs"))
-    record = send_decision(ws, runs[0], lang, decision, reviewer, note, timeout=wait)
+    try:
+        record = submit_decision(ws, slug, lang, decision, reviewer, note, wait=wait)
+    except TarjamaError as error:
+        fail(error)
     if record is None:
-        typer.echo(f"decision sent to run {runs[0].name}; its outcome is not known yet (see `tarjama status`)")
+        typer.echo(f"decision sent for {slug}; its outcome is not known yet (see `tarjama status`)")
         return
     typer.echo(record.summary())
     if record.accepted:
@@ -223,6 +207,64 @@ def status(
     typer.echo(f"{'item':<28} {'lang':<4} {'drafted':>7} {'reviewed':>8} {'untransl.':>9}  {'review':<34} run")
     for r in rows:
         typer.echo(f"{r.slug:<28} {r.lang:<4} {r.drafted:>7} {r.reviewed:>8} {r.untranslated:>9}  {r.review:<34} {r.run_state or '-'}")
+
+
+reviewer_app = typer.Typer(help="Reviewers of the review desk.", no_args_is_help=True)
+app.add_typer(reviewer_app, name="reviewer")
+
+
+@reviewer_app.command("add")
+def reviewer_add(
+    name: str,
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Languages this reviewer reviews, comma-separated.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Add (or replace) a reviewer; the password is stored only as a scrypt hash."""
+    import getpass
+
+    from tarjama.desk.reviewers import reviewers_file, save_reviewer
+    from tarjama.drafts import parse_targets
+
+    try:
+        ws = find_workspace(workspace)
+        langs = list(parse_targets(lang))
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"password for {name}: ")
+            if getpass.getpass("again: ") != password:
+                raise InputError("the two passwords differ")
+        path = reviewers_file(ws.root)
+        save_reviewer(path, name, langs, password)
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"reviewer {name} ({', '.join(langs)}) saved in {path}")
+
+
+@app.command()
+def desk(
+    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless a proxy fronts the desk.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the desk.")] = 8800,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Start the review desk, a web page where translators review, correct and approve drafts."""
+    import uvicorn
+
+    from tarjama.desk.app import create_app
+    from tarjama.desk.reviewers import load_reviewers, reviewers_file
+    from tarjama.prefect_env import connect
+
+    try:
+        ws = find_workspace(workspace)
+        path = reviewers_file(ws.root)
+        if not load_reviewers(path):
+            typer.echo(f"warning: no reviewers in {path}; add one with `tarjama reviewer add NAME --lang fr`", err=True)
+        connect(ws, required=False)
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"review desk on http://{host}:{port}")
+    uvicorn.run(create_app(ws, path), host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -19,6 +19,7 @@ from tarjama.errors import InputError
 from tarjama.fsio import locked
 from tarjama.manifest import write_manifest
 from tarjama.ingest import Item
+from tarjama.machine_drafts import record_machine_drafts
 from tarjama.mt.engine import MTEngine, Progress
 from tarjama.segment import Segment, segment_item
 from tarjama.workspace import Workspace
@@ -95,6 +96,7 @@ def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str
         return merged, (merged, report), report.changed
 
     merged, report = update_catalog(path, change)
+    record_machine_drafts(path, drafts, now.isoformat(timespec="seconds"))
     return LanguageResult(
         lang=lang, catalog=workspace.relative(path), segments=len(segments),
         drafted=report.drafted, failed=report.failed, kept=report.kept, corrected=report.corrected,

@@ -52,3 +52,32 @@ def locked(lock_path: Path, what: str, timeout: float = 0) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def append_jsonl(path: Path, event: dict, what: str) -> None:
+    """Append one JSON line durably; the lock keeps concurrent writers' lines whole and ordered."""
+    import json
+
+    line = json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n"
+    with locked(path.with_name(f".{path.name}.lock"), what, timeout=10):
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """All events of a JSON-lines log; a torn last line from a crash is skipped, never fatal."""
+    import json
+
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events

@@ -22,6 +22,21 @@ def prepare_prefect_env(workspace: Workspace) -> None:
 LOCAL_API_URL = "http://127.0.0.1:4200/api"
 
 
+def connect(workspace: Workspace, required: bool) -> str | None:
+    """Prepare Prefect's environment and point it at a running server if one answers (before importing Prefect)."""
+    from tarjama.errors import TarjamaError
+
+    prepare_prefect_env(workspace)
+    url = find_server()
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+    elif os.environ.get("PREFECT_API_URL"):
+        raise TarjamaError(f"PREFECT_API_URL={os.environ['PREFECT_API_URL']} does not answer; start the server or unset it")
+    elif required:
+        raise TarjamaError("no Prefect server is running; start the review loop with `make demo` or `tarjama serve`")
+    return url
+
+
 def find_server(timeout: float = 0.5) -> str | None:
     """The Prefect API to use: ``$PREFECT_API_URL``, else a local server on the default port if one answers.
 

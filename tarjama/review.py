@@ -13,16 +13,14 @@ and none is fuzzy; otherwise it is refused with the blocking segments.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tarjama.catalog import FUZZY, read_catalog, update_catalog
-from tarjama.errors import InputError
-from tarjama.fsio import locked
+from tarjama.errors import InputError, TarjamaError
+from tarjama.fsio import append_jsonl, read_jsonl
 from tarjama.workspace import Workspace
 
 APPROVE = "approve"
@@ -70,27 +68,11 @@ def log_path(workspace: Workspace, slug: str) -> Path:
 
 
 def append_event(workspace: Workspace, slug: str, event: dict[str, Any]) -> None:
-    """Append one event; the lock keeps concurrent writers' lines whole and ordered."""
-    path = log_path(workspace, slug)
-    line = json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n"
-    with locked(path.with_name(".review.log.lock"), f"review log of {slug!r}", timeout=10):
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+    append_jsonl(log_path(workspace, slug), event, f"review log of {slug!r}")
 
 
 def read_events(workspace: Workspace, slug: str) -> list[dict[str, Any]]:
-    path = log_path(workspace, slug)
-    if not path.exists():
-        return []
-    events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            events.append(json.loads(line))
-        except ValueError:
-            continue  # a torn last line from a crash is skipped, never fatal
-    return events
+    return read_jsonl(log_path(workspace, slug))
 
 
 def approval_blockers(po) -> list[str]:
@@ -118,6 +100,27 @@ def check_decision(lang: str, decision: str, reviewer: str) -> None:
         raise InputError("a decision needs the reviewer's name (--reviewer)")
     if not lang.strip():
         raise InputError("a decision needs the language it is about (--lang)")
+
+
+def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str) -> None:
+    """What the CLI and the desk check before sending a decision: the same rules the flow applies."""
+    check_decision(lang, decision, reviewer)
+    path = workspace.catalog_path(slug, lang)
+    if not path.exists():
+        raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}? see `tarjama status`")
+    if decision == APPROVE:
+        blockers = approval_blockers(read_catalog(path))
+        if blockers:
+            shown = "; ".join(blockers[:6]) + (f"; and {len(blockers) - 6} more" if len(blockers) > 6 else "")
+            raise ApprovalRefused(f"cannot approve {slug} {lang}: {shown}", blockers)
+
+
+class ApprovalRefused(TarjamaError):
+    """An approval the catalog does not allow yet; ``blockers`` lists why."""
+
+    def __init__(self, message: str, blockers: list[str]) -> None:
+        super().__init__(message)
+        self.blockers = blockers
 
 
 def decide(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,

@@ -28,11 +28,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    root = tmp_path / "ws"
-    (root / "content" / "inbox").mkdir(parents=True)
-    (root / "translations").mkdir()
-    shutil.copy(SAMPLE, root / "content" / "inbox" / SAMPLE.name)
-    return Workspace(root)
+    return make_workspace(tmp_path / "ws", SAMPLE.name)
 
 
 @pytest.fixture
@@ -102,3 +98,66 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
         from prefect.settings import PREFECT_API_URL
 
         yield PREFECT_API_URL.value()
+
+
+@pytest.fixture(scope="session")
+def served(prefect_harness, tmp_path_factory):
+    """`tarjama serve` running against the session's Prefect server, with a loopback LibreTranslate.
+
+    Runs carry their own workspace as a parameter, so each test module can use its own.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tarjama.mt.loopback import LoopbackMTServer
+
+    home = tmp_path_factory.mktemp("serve")
+    os.environ["PREFECT_API_URL"] = prefect_harness  # for clients in other threads (the desk's decisions)
+    with LoopbackMTServer("libre") as libre:
+        env = {**os.environ, "TARJAMA_LIBRE_URL": libre.url, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+               "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01"}
+        log = open(home / "serve.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "serve", "--workspace", str(home)], env=env,
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            from flows.control import deployment_is_served
+
+            deadline = time.monotonic() + 90
+            while not deployment_is_served():
+                assert proc.poll() is None, (home / "serve.log").read_text()
+                assert time.monotonic() < deadline, "tarjama serve did not come up"
+                time.sleep(0.5)
+            yield libre
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            log.close()
+
+
+def make_workspace(root: Path, *items: str) -> Workspace:
+    """A workspace holding the sample item under each of the given file names."""
+    (root / "content" / "inbox").mkdir(parents=True)
+    (root / "translations").mkdir()
+    for name in items:
+        shutil.copy(SAMPLE, root / "content" / "inbox" / name)
+    return Workspace(root)
+
+
+def settle(run_id, timeout: float = 120):
+    from flows.control import wait_until_settled
+
+    return wait_until_settled(run_id, timeout=timeout, poll=0.5)
+
+
+def start_sample_run(workspace: Workspace, name: str, **params):
+    """Start a run of the served deployment for an inbox item and wait until it settles."""
+    from flows.control import start_run
+
+    run = start_run({"item_path": str(workspace.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
+                     "workspace": str(workspace.root), **params})
+    return settle(run.id)

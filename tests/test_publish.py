@@ -7,7 +7,6 @@ import json
 import os
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import feedparser
 import polib

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -13,50 +12,17 @@ import time
 import polib
 import pytest
 
-from tests.conftest import REPO, SAMPLE
-from tarjama.mt.loopback import LoopbackMTServer
+from tests.conftest import SAMPLE, make_workspace, settle
 
 SLUG = "000_220f3de444a27c17"
 
 
 @pytest.fixture(scope="module")
-def loop(prefect_harness, tmp_path_factory):
-    """A workspace, a loopback LibreTranslate and `tarjama serve` running against the session's server."""
-    from tarjama.workspace import Workspace
-
-    root = tmp_path_factory.mktemp("loop") / "ws"
-    (root / "content" / "inbox").mkdir(parents=True)
-    (root / "translations").mkdir()
-    shutil.copy(SAMPLE, root / "content" / "inbox" / SAMPLE.name)
-    shutil.copy(SAMPLE, root / "content" / "inbox" / "slow-review.txt")
-    with LoopbackMTServer("libre") as libre:
-        env = {**os.environ, "PREFECT_API_URL": prefect_harness, "TARJAMA_LIBRE_URL": libre.url,
-               "PREFECT_RUNNER_POLL_FREQUENCY": "1", "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01"}
-        log = open(root / "serve.log", "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "serve", "--workspace", str(root)], env=env,
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            from flows.control import deployment_is_served
-
-            deadline = time.monotonic() + 90
-            while not deployment_is_served():
-                assert proc.poll() is None, (root / "serve.log").read_text()
-                assert time.monotonic() < deadline, "tarjama serve did not come up"
-                time.sleep(0.5)
-            yield Workspace(root), libre
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-            log.close()
-
-
-def settle(run_id):
-    from flows.control import wait_until_settled
-
-    return wait_until_settled(run_id, timeout=120, poll=0.5)
+def loop(served, tmp_path_factory):
+    """A workspace of its own for this module's runs, and the served deployment's LibreTranslate."""
+    ws = make_workspace(tmp_path_factory.mktemp("loop") / "ws", SAMPLE.name, "slow-review.txt")
+    served.reset()
+    return ws, served
 
 
 def clear_fuzzy(ws, lang: str, first_text: str | None = None) -> None:

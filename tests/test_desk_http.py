@@ -1,0 +1,172 @@
+"""The review desk over HTTP: every route, access rules, CSRF, stale edits, the audit log, and decisions
+sent to a real waiting flow run (the served deployment on the session's Prefect server)."""
+
+from __future__ import annotations
+
+import re
+
+import polib
+import pytest
+from fastapi.testclient import TestClient
+
+from tarjama.desk.app import create_app
+from tarjama.desk.reviewers import save_reviewer
+from tarjama.desk.sessions import COOKIE
+from tarjama.editing import read_audit
+from tests.conftest import make_workspace, start_sample_run
+
+SLUG = "desk-item"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def desk(served, tmp_path_factory):
+    ws = make_workspace(tmp_path_factory.mktemp("desk") / "ws", f"{SLUG}.txt")
+    run = start_sample_run(ws, f"{SLUG}.txt")
+    assert run.state.name == "Suspended"
+    reviewers = ws.root / "reviewers.toml"
+    save_reviewer(reviewers, "Amina", ["fr"], PASSWORD)
+    save_reviewer(reviewers, "John", ["en"], PASSWORD)
+    return ws, create_app(ws, reviewers)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def login(app, name: str) -> tuple[TestClient, str]:
+    client = TestClient(app)
+    page = client.get("/login")
+    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf_of(page.text)},
+                           follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    return client, csrf_of(client.get("/").text)
+
+
+def rows(client: TestClient, lang: str = "fr") -> dict[str, dict]:
+    html = client.get(f"/review/{SLUG}/{lang}").text
+    found = re.findall(r'id="seg-([^"]+)".*?name="base" value="([^"]+)"', html, flags=re.S)
+    return {seg: {"base": base} for seg, base in found}
+
+
+def test_login_sets_a_strict_httponly_session_and_rotates_it(desk) -> None:
+    _, app = desk
+    client = TestClient(app)
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    page = client.get("/login")
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    before = client.cookies.get(COOKIE)
+    wrong = client.post("/login", data={"name": "Amina", "password": "nope", "csrf": csrf_of(page.text)})
+    assert wrong.status_code == 401 and "Wrong name or password." in wrong.text
+    no_csrf = client.post("/login", data={"name": "Amina", "password": PASSWORD})
+    assert no_csrf.status_code == 403
+    ok = client.post("/login", data={"name": "Amina", "password": PASSWORD, "csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert ok.status_code == 303 and client.cookies.get(COOKIE) != before
+    assert "Content-Security-Policy" in client.get("/").headers
+
+
+def test_queue_shows_only_the_reviewers_languages(desk) -> None:
+    _, app = desk
+    amina, _ = login(app, "Amina")
+    queue = amina.get("/").text
+    assert f'href="/review/{SLUG}/fr"' in queue and f'href="/review/{SLUG}/en"' not in queue
+    assert "0 / 4" in queue and "not reviewed (fuzzy)" in queue and "Suspended" in queue
+    assert f'href="/review/{SLUG}/fr"' not in amina.get("/?lang=en").text
+    john, _ = login(app, "John")
+    assert f'href="/review/{SLUG}/en"' in john.get("/").text
+
+
+def test_another_languages_reviewer_is_refused(desk) -> None:
+    _, app = desk
+    amina, csrf = login(app, "Amina")
+    assert amina.get(f"/review/{SLUG}/en").status_code == 403
+    assert amina.post(f"/review/{SLUG}/en/segments/p1.s1", data={"text": "x", "base": "x", "csrf": csrf}).status_code == 403
+    assert amina.post(f"/review/{SLUG}/en/decision", data={"decision": "approve", "csrf": csrf}).status_code == 403
+    anonymous = TestClient(app)
+    assert anonymous.post(f"/review/{SLUG}/fr/segments/p1.s1", data={"text": "x"}).status_code == 401
+
+
+def test_review_page_shows_source_draft_and_machine_output(desk) -> None:
+    _, app = desk
+    amina, _ = login(app, "Amina")
+    page = amina.get(f"/review/{SLUG}/fr").text
+    assert 'class="source arabic" lang="ar" dir="rtl">شارك السيد هشام ملاطي' in page
+    assert "Machine output (libre):" in page and page.count('class="segment state-fuzzy"') == 4
+    assert amina.get("/review/no-such-item/fr").status_code == 404
+
+
+def test_edits_need_csrf_are_audited_and_stale_ones_are_refused(desk) -> None:
+    ws, app = desk
+    amina, csrf = login(app, "Amina")
+    base = rows(amina)["p1.s2"]["base"]
+    url = f"/review/{SLUG}/fr/segments/p1.s2"
+    assert amina.post(url, data={"text": "x", "base": base}).status_code == 403
+    assert amina.post(url, data={"text": "x", "base": base, "csrf": "forged"}).status_code == 403
+
+    first = amina.post(url, data={"text": "Première correction.", "comment": "ok", "reviewed": "1", "base": base, "csrf": csrf},
+                       headers={"Accept": "application/json"})
+    assert first.status_code == 200
+    body = first.json()
+    assert body["segment"]["state"] == "reviewed" and body["counts"]["reviewed"] == 1
+
+    john_late = amina.post(url, data={"text": "Édition concurrente", "base": base, "csrf": csrf},
+                           headers={"Accept": "application/json"})
+    assert john_late.status_code == 409
+    assert john_late.json()["current"]["text"] == "Première correction." and "was not saved" in john_late.json()["error"]
+    entry = polib.pofile(str(ws.catalog_path(SLUG, "fr"))).find("p1.s2", by="msgctxt")
+    assert entry.msgstr == "Première correction." and not entry.fuzzy and entry.tcomment == "ok"
+
+    form_post = amina.post(url, data={"text": "Édition concurrente", "base": base, "csrf": csrf}, follow_redirects=False)
+    assert form_post.status_code == 409 and "Première correction." in form_post.text
+
+    audit = read_audit(ws, SLUG, "fr")
+    assert audit[-1]["reviewer"] == "Amina" and audit[-1]["segment"] == "p1.s2"
+    assert audit[-1]["before"]["fuzzy"] is True and audit[-1]["after"] == {"text": "Première correction.", "fuzzy": False, "comment": "ok"}
+
+    keep = amina.post(url, data={"text": "Brouillon gardé flou.", "reviewed": "0", "base": body["segment"]["fingerprint"],
+                                 "csrf": csrf}, follow_redirects=False)
+    assert keep.status_code == 303 and keep.headers["location"].endswith("#seg-p1.s2")
+    assert polib.pofile(str(ws.catalog_path(SLUG, "fr"))).find("p1.s2", by="msgctxt").fuzzy
+
+
+def test_hostile_text_is_shown_not_run(desk) -> None:
+    _, app = desk
+    amina, csrf = login(app, "Amina")
+    base = rows(amina)["p3.s1"]["base"]
+    hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    amina.post(f"/review/{SLUG}/fr/segments/p3.s1", data={"text": hostile, "comment": hostile, "base": base, "csrf": csrf})
+    page = amina.get(f"/review/{SLUG}/fr").text
+    assert "<img src=x" not in page and "<script>alert(2)" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+
+
+def test_decisions_go_to_the_waiting_run_and_publish(desk) -> None:
+    ws, app = desk
+    amina, csrf = login(app, "Amina")
+    refused = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "csrf": csrf})
+    assert refused.status_code == 409 and "not reviewed (fuzzy)" in refused.text
+    for seg, row in rows(amina).items():
+        text = "Texte relu au bureau." if seg == "p1.s1" else f"Segment {seg} relu."
+        saved = amina.post(f"/review/{SLUG}/fr/segments/{seg}", data={"text": text, "reviewed": "1", "base": row["base"],
+                                                                       "csrf": csrf}, headers={"Accept": "application/json"})
+        assert saved.status_code == 200
+    assert amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "maybe", "csrf": csrf}).status_code == 400
+    published = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "note": "bon", "csrf": csrf})
+    assert published.status_code == 200, published.text
+    assert "fr approved by Amina" in published.text and f'href="/published/fr/{SLUG}.html"' in published.text
+    page = amina.get(f"/published/fr/{SLUG}.html")
+    assert page.status_code == 200 and "Texte relu au bureau." in page.text
+    assert f'/published/fr/{SLUG}.html' in amina.get(f"/review/{SLUG}/fr").text
+
+    john, john_csrf = login(app, "John")
+    asked = john.post(f"/review/{SLUG}/en/decision", data={"decision": "request_changes", "note": "noms propres", "csrf": john_csrf})
+    assert asked.status_code == 200 and "en: changes requested by John (noms propres)" in asked.text
+
+
+def test_logout_needs_csrf_and_ends_the_session(desk) -> None:
+    _, app = desk
+    amina, csrf = login(app, "Amina")
+    assert amina.post("/logout").status_code == 403
+    assert amina.post("/logout", data={"csrf": csrf}, follow_redirects=False).headers["location"] == "/login"
+    assert amina.get("/", follow_redirects=False).headers["location"] == "/login"
