@@ -29,6 +29,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_mt
+	$(BIN)/python -m benchmarks.bench_desk
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache

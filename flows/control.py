@@ -7,6 +7,7 @@ approve`` / ``request-changes`` and ``tarjama serve``'s timeout watcher.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from uuid import UUID
 
 from prefect.client.orchestration import get_client
@@ -21,7 +22,7 @@ from prefect.flow_runs import resume_flow_run
 from prefect.states import Failed
 
 from tarjama.errors import TarjamaError
-from tarjama.review import DecisionRecord, decisions_in_run, now_utc, pending_in_run, precheck_decision, record_timeout
+from tarjama.review import DecisionRecord, decisions_in_run, now_utc, pending_in_run, precheck_decision, record_timeout, was_published
 from tarjama.workspace import Workspace, find_workspace
 
 FLOW_NAME = "translate-article"
@@ -55,14 +56,18 @@ def wait_until_settled(run_id: UUID, timeout: float = 900, poll: float = 1.0) ->
             time.sleep(poll)
 
 
-def waiting_runs(slug: str | None = None) -> list[FlowRun]:
-    """Runs suspended for review, newest first; only those of ``slug`` when given."""
+def waiting_runs(slug: str | None = None, workspace: Workspace | None = None) -> list[FlowRun]:
+    """Runs suspended for review, newest first; only those of ``slug`` (and of ``workspace``) when given."""
     run_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
     if slug:
         run_filter.name = FlowRunFilterName(any_=[slug])
     with get_client(sync_client=True) as client:
-        return client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
                                      flow_run_filter=run_filter, sort=FlowRunSort.START_TIME_DESC)
+    if workspace is None:
+        return runs
+    root = workspace.root.resolve()
+    return [r for r in runs if r.parameters.get("workspace") and Path(r.parameters["workspace"]).resolve() == root]
 
 
 def send_decision(workspace: Workspace, run: FlowRun, lang: str, decision: str, reviewer: str, note: str,
@@ -74,7 +79,13 @@ def send_decision(workspace: Workspace, run: FlowRun, lang: str, decision: str, 
     while time.monotonic() < deadline:
         records = decisions_in_run(workspace, run.name, str(run.id))
         if len(records) > before:
-            return records[-1]
+            record = records[-1]
+            # an approval is answered once its publication is done, so links shown to people work
+            while record.accepted and not was_published(workspace, run.name, str(run.id), record.key or ""):
+                if time.monotonic() > deadline:
+                    return record
+                time.sleep(0.3)
+            return record
         time.sleep(0.5)
     return None
 
@@ -86,7 +97,7 @@ def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, r
     The one path for the CLI and the review desk; raises TarjamaError when it cannot be sent.
     """
     precheck_decision(workspace, slug, lang, decision, reviewer)
-    runs = waiting_runs(slug)
+    runs = waiting_runs(slug, workspace)
     if not runs:
         raise TarjamaError(f"no run is waiting for review of {slug!r}; run `tarjama translate` on its item while "
                            "`tarjama serve` runs")

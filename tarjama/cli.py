@@ -268,12 +268,14 @@ def desk(
 
 
 @app.command()
-def demo(workspace: WorkspaceOption = None, port: Annotated[int, typer.Option(help="Prefect server port.")] = 4200) -> None:
-    """Bring up the local stack (Prefect server and UI, the served deployment) and start a run for the sample item."""
+def demo(workspace: WorkspaceOption = None, port: Annotated[int, typer.Option(help="Prefect server port.")] = 4200,
+         desk_port: Annotated[int, typer.Option(help="Review desk port.")] = 8800) -> None:
+    """Bring up the local stack (Prefect server and UI, the served deployment, the review desk) and start a run
+    for the sample item."""
     from tarjama.stack import run_demo
 
     try:
-        run_demo(find_workspace(workspace), port=port)
+        run_demo(find_workspace(workspace), port=port, desk_port=desk_port)
     except TarjamaError as error:
         fail(error)
 

@@ -4,6 +4,12 @@ Every edit carries the fingerprint of the entry as the editor saw it; under
 the catalog's lock the entry is compared with what is on disk now, and an edit
 made on a stale version is refused with the newer text, never applied over it.
 Each change is appended to ``<lang>.audit.jsonl``: who, when, before, after.
+
+Many reviewers saving at once share writes (group commit): edits that arrive
+while a catalog is being written are applied together and written once, under
+the same file lock every other writer takes. The parsed catalog is kept while
+the file's bytes are unchanged (a PO editor may rewrite it in place, within the
+same second, at the same size).
 """
 
 from __future__ import annotations
@@ -11,14 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import polib
 
-from tarjama.catalog import FUZZY, CatalogCounts, count_entries, read_catalog, update_catalog
+from tarjama.catalog import FUZZY, CatalogCounts, catalog_lock, count_entries, read_catalog, write_catalog
 from tarjama.errors import InputError, TarjamaError
-from tarjama.fsio import append_jsonl, read_jsonl
+from tarjama.fsio import append_jsonl, locked, read_jsonl
 from tarjama.machine_drafts import read_machine_drafts
 from tarjama.workspace import Workspace
 
@@ -67,17 +77,106 @@ def _view(entry: polib.POEntry, machine: dict[str, dict]) -> SegmentView:
     )
 
 
+class CatalogEditor:
+    """One catalog's edits in this process: a cached parse and group-committed writes."""
+
+    _registry: dict[Path, CatalogEditor] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, path: Path, audit: Path) -> None:
+        self.path = path
+        self.audit = audit
+        self._po: polib.POFile | None = None
+        self._key: bytes | None = None
+        self._mutex = threading.Lock()  # guards the parsed catalog
+        self._queue_lock = threading.Lock()
+        self._pending: list[tuple[Callable, Future]] = []
+        self._draining = False
+
+    @classmethod
+    def of(cls, path: Path) -> CatalogEditor:
+        with cls._registry_lock:
+            if path not in cls._registry:
+                cls._registry[path] = cls(path, path.with_suffix(".audit.jsonl"))
+            return cls._registry[path]
+
+    def _load(self) -> polib.POFile:
+        """The parsed catalog, re-parsed whenever the file's bytes changed (whoever wrote them, however)."""
+        try:
+            key = _digest(self.path.read_bytes())
+        except FileNotFoundError:
+            raise InputError(f"no catalog {self.path}") from None
+        if key != self._key or self._po is None:
+            self._po, self._key = read_catalog(self.path), key
+        return self._po
+
+    def read(self, fn: Callable[[polib.POFile], Any]) -> Any:
+        """Run ``fn`` on the current catalog (no file lock: writes are atomic renames)."""
+        with self._mutex:
+            return fn(self._load())
+
+    def submit(self, change: Callable[[polib.POFile], tuple[Any, dict | None]]) -> Any:
+        """Apply ``change`` (returning ``(result, audit event or None when nothing changed)``) and return
+        its result once the catalog and the audit log are on disk."""
+        future: Future = Future()
+        with self._queue_lock:
+            self._pending.append((change, future))
+            lead = not self._draining
+            self._draining = self._draining or lead
+        if lead:
+            self._drain()
+        return future.result()
+
+    def _drain(self) -> None:
+        while True:
+            with self._queue_lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._draining = False
+                    return
+            done: list[tuple[Future, Any]] = []
+            try:
+                with locked(catalog_lock(self.path), f"catalog {self.path}", timeout=10), self._mutex:
+                    po = self._load()
+                    events = []
+                    for change, future in batch:
+                        try:
+                            result, event = change(po)
+                        except Exception as exc:  # this edit only: the others of the batch go on
+                            future.set_exception(exc)
+                            continue
+                        if event:
+                            events.append(event)
+                        done.append((future, result))
+                    if events:
+                        write_catalog(po, self.path)
+                        self._key = _digest(self.path.read_bytes())
+                        append_jsonl(self.audit, events, f"audit log of {self.path}")
+            except Exception as exc:
+                self._po, self._key = None, None  # never trust a half-applied cache
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for future, result in done:
+                future.set_result(result)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 def segment_views(workspace: Workspace, slug: str, lang: str) -> tuple[list[SegmentView], CatalogCounts, dict[str, str]]:
     path = workspace.catalog_path(slug, lang)
-    po = read_catalog(path)
-    if po is None:
+    if not path.exists():
         raise InputError(f"no catalog for {slug} in {lang}")
     machine = read_machine_drafts(path)
-    return [_view(e, machine) for e in po if not e.obsolete], count_entries(po), dict(po.metadata)
+    return CatalogEditor.of(path).read(
+        lambda po: ([_view(e, machine) for e in po if not e.obsolete], count_entries(po), dict(po.metadata)))
 
 
 def audit_path(workspace: Workspace, slug: str, lang: str) -> Path:
-    return workspace.item_dir(slug) / f"{lang}.audit.jsonl"
+    return workspace.catalog_path(slug, lang).with_suffix(".audit.jsonl")
 
 
 def read_audit(workspace: Workspace, slug: str, lang: str) -> list[dict]:
@@ -96,8 +195,6 @@ def save_segment(workspace: Workspace, slug: str, lang: str, segment_id: str, *,
     machine = read_machine_drafts(path)
 
     def change(po):
-        if po is None:
-            raise InputError(f"no catalog for {slug} in {lang}")
         entry = next((e for e in po if not e.obsolete and e.msgctxt == segment_id), None)
         if entry is None:
             raise InputError(f"{slug}/{lang}: no segment {segment_id!r} (the source may have changed; reload)")
@@ -110,17 +207,16 @@ def save_segment(workspace: Workspace, slug: str, lang: str, segment_id: str, *,
         flags = [f for f in entry.flags if f != FUZZY]
         entry.flags = flags if (reviewed or not text) else [*flags, FUZZY]
         after = _snapshot(entry)
-        changed = before != after
-        if changed:
+        event = None
+        if before != after:
             po.metadata["Last-Translator"] = reviewer
             po.metadata["PO-Revision-Date"] = now.strftime("%Y-%m-%d %H:%M+0000")
-        return po, (_view(entry, machine), count_entries(po), before, after), changed
+            event = {"at": now.isoformat(), "reviewer": reviewer, "segment": segment_id, "before": before, "after": after}
+        return (_view(entry, machine), count_entries(po)), event
 
-    view, counts, before, after = update_catalog(path, change)
-    if before != after:
-        append_jsonl(audit_path(workspace, slug, lang), {"at": now.isoformat(), "reviewer": reviewer, "segment": segment_id,
-                                                         "before": before, "after": after}, f"audit log of {slug}/{lang}")
-    return view, counts
+    if not path.exists():
+        raise InputError(f"no catalog for {slug} in {lang}")
+    return CatalogEditor.of(path).submit(change)
 
 
 def _snapshot(entry: polib.POEntry) -> dict:

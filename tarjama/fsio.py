@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,29 +41,54 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+_local_locks: dict[str, threading.Lock] = {}
+_local_locks_guard = threading.Lock()
+
+
+def _local_lock(lock_path: Path) -> threading.Lock:
+    with _local_locks_guard:
+        return _local_locks.setdefault(str(lock_path), threading.Lock())
+
+
 @contextlib.contextmanager
 def locked(lock_path: Path, what: str, timeout: float = 0) -> Iterator[None]:
-    """Hold an exclusive lock, or refuse at once (or after ``timeout`` seconds) when another holds it."""
+    """Hold an exclusive lock, or refuse at once (or after ``timeout`` seconds) when another holds it.
+
+    Threads of this process queue on an in-process lock first (an immediate hand-over, where the
+    file lock would poll); the file lock then keeps other processes out.
+    """
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path), timeout=timeout, is_singleton=False, thread_local=False)
+    local = _local_lock(lock_path)
+    started = time.monotonic()
+    acquired = local.acquire(timeout=timeout) if timeout > 0 else local.acquire(blocking=False)
+    if not acquired:
+        raise ItemBusyError(f"{what} is being written by another run; try again when it has finished")
     try:
-        lock.acquire()
-    except Timeout:
-        raise ItemBusyError(f"{what} is being written by another run; try again when it has finished") from None
-    try:
-        yield
+        remaining = max(0.0, timeout - (time.monotonic() - started)) if timeout > 0 else 0
+        lock = FileLock(str(lock_path), timeout=remaining, is_singleton=False, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise ItemBusyError(f"{what} is being written by another run; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            lock.release()
     finally:
-        lock.release()
+        local.release()
 
 
-def append_jsonl(path: Path, event: dict, what: str) -> None:
-    """Append one JSON line durably; the lock keeps concurrent writers' lines whole and ordered."""
+def append_jsonl(path: Path, event: dict | list[dict], what: str) -> None:
+    """Append JSON lines durably (one fsync for a list); the lock keeps concurrent writers' lines whole."""
     import json
 
-    line = json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n"
+    events = event if isinstance(event, list) else [event]
+    if not events:
+        return
+    lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in events)
     with locked(path.with_name(f".{path.name}.lock"), what, timeout=10):
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(line)
+            handle.write(lines)
             handle.flush()
             os.fsync(handle.fileno())
 

@@ -19,12 +19,24 @@ def machine_drafts_path(catalog: Path) -> Path:
     return catalog.with_suffix(".mt.json")
 
 
+_cache: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+
+
 def read_machine_drafts(catalog: Path) -> dict[str, dict[str, Any]]:
+    """The recorded machine drafts (kept parsed while the file is unchanged: the desk reads it per save)."""
+    path = machine_drafts_path(catalog)
     try:
-        data = json.loads(machine_drafts_path(catalog).read_text(encoding="utf-8"))
+        st = path.stat()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        cached = _cache.get(path)
+        if cached and cached[0] == key:
+            return cached[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    data = data if isinstance(data, dict) else {}
+    _cache[path] = (key, data)
+    return data
 
 
 def record_machine_drafts(catalog: Path, drafts: Mapping[str, Any], at: str) -> None:

@@ -1,7 +1,8 @@
 """``make demo``: the local stack in one command, and nothing left behind on Ctrl-C.
 
 Starts a Prefect server on SQLite (UI on 127.0.0.1, telemetry off), the served
-deployment (``tarjama serve``), then hands the sample item to it. The provider
+deployment (``tarjama serve``) and the review desk (with a ``demo`` reviewer
+whose password is new each time), then hands the sample item to the deployment. The provider
 chain is the default one (google, mymemory) with, last, a loopback
 LibreTranslate stand-in that writes placeholder drafts, so the review loop can
 be walked end to end on a machine without internet. Each child
@@ -12,6 +13,7 @@ started, the flow runs included.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,12 +24,14 @@ from pathlib import Path
 
 import httpx
 
+from tarjama.desk.reviewers import reviewers_file, save_reviewer
 from tarjama.errors import TarjamaError
 from tarjama.mt.loopback import LoopbackMTServer
 from tarjama.prefect_env import prepare_prefect_env
 from tarjama.workspace import Workspace
 
 SAMPLE = "content/inbox/000_220f3de444a27c17.txt"
+DEMO_REVIEWER = "demo"
 
 
 class Child:
@@ -98,9 +102,10 @@ def stack_env(workspace: Workspace, port: int) -> dict[str, str]:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
 
 
-def run_demo(workspace: Workspace, port: int = 4200, item: str = SAMPLE, hold: bool = True) -> None:
-    if not port_is_free(port):
-        raise TarjamaError(f"port {port} is in use (another demo or Prefect server?); stop it or use --port")
+def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item: str = SAMPLE, hold: bool = True) -> None:
+    for wanted, option in ((port, "--port"), (desk_port, "--desk-port")):
+        if not port_is_free(wanted):
+            raise TarjamaError(f"port {wanted} is in use (another demo or server?); stop it or use {option}")
     env = stack_env(workspace, port)
     api = env["PREFECT_API_URL"]
     placeholder = None
@@ -129,15 +134,22 @@ def run_demo(workspace: Workspace, port: int = 4200, item: str = SAMPLE, hold: b
                            env, logs / "serve.log")
             stack.callback(runner.stop)
             wait_for("the served deployment", lambda: _deployment_ready(api), 120, runner)
+            password = secrets.token_urlsafe(9)
+            save_reviewer(reviewers_file(workspace.root), DEMO_REVIEWER, ["fr", "en"], password)
+            desk = Child("review desk", [sys.executable, "-m", "tarjama.cli", "desk", "--port", str(desk_port),
+                                         "--workspace", str(workspace.root)], env, logs / "desk.log")
+            stack.callback(desk.stop)
+            wait_for("the review desk", lambda: httpx.get(f"http://127.0.0.1:{desk_port}/login", timeout=2).status_code == 200,
+                     60, desk)
             print(f"handing {item} to the review loop ...", flush=True)
             subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", item, "--workspace", str(workspace.root)],
                            env=env, check=False, cwd=workspace.root)
-            _banner(port, workspace, placeholder is not None)
+            _banner(port, desk_port, password, placeholder is not None)
             if not hold:
                 return
-            while server.alive() and runner.alive():
+            while server.alive() and runner.alive() and desk.alive():
                 time.sleep(1)
-            dead = server if not server.alive() else runner
+            dead = next(child for child in (server, runner, desk) if not child.alive())
             raise TarjamaError(f"{dead.name} stopped unexpectedly; see {dead.log}")
         except KeyboardInterrupt:
             print("\nstopping the demo: server, runner and flow runs ...", flush=True)
@@ -155,19 +167,20 @@ def _deployment_ready(api: str) -> bool:
     return response.status_code == 200 and response.json().get("status") == "READY"
 
 
-def _banner(port: int, workspace: Workspace, placeholder: bool) -> None:
+def _banner(port: int, desk_port: int, password: str, placeholder: bool) -> None:
     slug = Path(SAMPLE).stem
     note = ("  MT:           google, then mymemory; where neither is reachable (no internet), a built-in loopback\n"
             "                LibreTranslate stand-in wrote placeholder drafts (\"[fr] ...\", transliterated Arabic)\n"
             "                so that the loop can be walked: replace them with real translations as you review.\n") if placeholder else ""
     print(f"""
 tarjama is running.
+  Review desk:  http://127.0.0.1:{desk_port}   (log in as {DEMO_REVIEWER} / {password}; reviews fr and en)
   Prefect UI:   http://127.0.0.1:{port}   (the run {slug} is Suspended: it waits for review)
   Drafts:       translations/{slug}/fr.po and en.po (open them in Poedit or any PO editor)
 {note}Next:
-  1. Review each segment and clear its fuzzy flag (machine drafts stay fuzzy until a person reviews them).
-  2. Approve a language: tarjama approve {slug} --lang fr --reviewer "Your Name"
-     (or Resume the run in the Prefect UI and fill in the form)
+  1. In the desk, correct each segment and save it as reviewed (Ctrl+Enter), then "Send for publication".
+     Or: edit the .po files in any PO editor (clear fuzzy), then
+     tarjama approve {slug} --lang fr --reviewer "Your Name"  (or Resume the run in the Prefect UI)
   3. Read the published versions in content/published/fr/, content/published/ar/ (HTML, Markdown, ninjs, feed.xml)
   `tarjama status` shows what waits for whom. Ctrl-C stops everything.
 """, flush=True)

@@ -4,6 +4,7 @@ clearing fuzzy and approving both languages publishes them; Ctrl-C leaves no pro
 from __future__ import annotations
 
 import os
+import re
 import select
 import signal
 import socket
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import httpx
 import polib
 
 from tests.conftest import REPO
@@ -50,14 +52,20 @@ def processes_mentioning(text: str) -> list[str]:
 
 
 def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspace) -> None:
-    port = free_port()
+    port, desk_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["TARJAMA_MT_BACKOFF"] = "0.05"
-    demo = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "demo", "--port", str(port), "--workspace",
+    demo = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "demo", "--port", str(port), "--desk-port", str(desk_port), "--workspace",
                              str(workspace.root)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         output = read_until(demo, "Ctrl-C stops everything", 240)
         assert f"http://127.0.0.1:{port}" in output and "run state: Suspended" in output
+        password = re.search(r"log in as demo / (\S+);", output).group(1)
+        desk = httpx.Client(base_url=f"http://127.0.0.1:{desk_port}")
+        login = desk.get("/login").text
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
+        queue = desk.post("/login", data={"name": "demo", "password": password, "csrf": csrf}, follow_redirects=True)
+        assert f'href="/review/{SLUG}/fr"' in queue.text and f'href="/review/{SLUG}/en"' in queue.text
 
         api_env = {**env, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
         for lang in ("fr", "en"):
@@ -80,4 +88,4 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
     assert "nothing left running" in rest
     time.sleep(1)
     assert processes_mentioning(str(workspace.root)) == []
-    assert processes_mentioning(f"--port {port}") == []
+    assert processes_mentioning(f"--port {port}") == [] and processes_mentioning(f"--port {desk_port}") == []

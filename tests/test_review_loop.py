@@ -46,18 +46,18 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
     assert run.name == SLUG
     assert len(libre.requests) == 8  # 4 segments x 2 languages, once
 
-    waiting = waiting_runs(SLUG)
+    waiting = waiting_runs(SLUG, ws)
     assert [r.id for r in waiting] == [run.id]
     refused = send_decision(ws, waiting[0], "fr", "approve", "Amina", "")
     assert refused.outcome == "refused" and "p1.s1: not reviewed (fuzzy)" in refused.blockers
     assert settle(run.id).state.name == "Suspended"
 
-    changes = send_decision(ws, waiting_runs(SLUG)[0], "en", "request_changes", "John", "check the law number")
+    changes = send_decision(ws, waiting_runs(SLUG, ws)[0], "en", "request_changes", "John", "check the law number")
     assert changes.outcome == "changes-requested"
     assert settle(run.id).state.name == "Suspended"
 
     clear_fuzzy(ws, "fr", "Texte corrigé par la traductrice.")
-    approved = send_decision(ws, waiting_runs(SLUG)[0], "fr", "approve", "Amina", "relu")
+    approved = send_decision(ws, waiting_runs(SLUG, ws)[0], "fr", "approve", "Amina", "relu")
     assert approved.outcome == "approved"
     assert settle(run.id).state.name == "Suspended"  # English still waits
     fr_page = ws.published / "fr" / f"{SLUG}.html"
@@ -67,7 +67,7 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
     assert header["X-Tarjama-Approved-By"] == "Amina" and header["X-Tarjama-Review-Note"] == "relu"
 
     clear_fuzzy(ws, "en")
-    done = send_decision(ws, waiting_runs(SLUG)[0], "en", "approve", "John", "")
+    done = send_decision(ws, waiting_runs(SLUG, ws)[0], "en", "approve", "John", "")
     assert done.outcome == "approved"
     final = settle(run.id)
     assert final.state.is_completed(), final.state

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 
 from tarjama.desk.queue import waiting_queue
 from tarjama.desk.reviewers import Reviewer, load_reviewers, verify_password
@@ -35,6 +36,30 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: security headers on the desk's own pages, no-store on everything."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        desk_page = not scope["path"].startswith("/published/")
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if desk_page:
+                    for name, value in _SECURITY_HEADERS.items():
+                        headers.setdefault(name, value)
+                headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class Denied(Exception):
@@ -56,14 +81,7 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
     app.mount("/published", StaticFiles(directory=str(workspace.published), check_dir=False, follow_symlink=True),
               name="published")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        if not request.url.path.startswith("/published/"):
-            for name, value in _SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(Denied)
     async def denied(request: Request, exc: Denied):

@@ -54,9 +54,25 @@ def reviewers_file(root: Path) -> Path:
     return Path(os.environ.get("TARJAMA_REVIEWERS_FILE") or root / "reviewers.toml")
 
 
+_cache: dict[Path, tuple[tuple[int, int, int], dict[str, Reviewer]]] = {}
+
+
 def load_reviewers(path: Path) -> dict[str, Reviewer]:
-    if not path.exists():
+    """The configured reviewers (re-read when the file changes, so additions apply without a restart)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
         return {}
+    key = (st.st_ino, st.st_size, st.st_mtime_ns)
+    cached = _cache.get(path)
+    if cached and cached[0] == key:
+        return cached[1]
+    reviewers = _parse(path)
+    _cache[path] = (key, reviewers)
+    return reviewers
+
+
+def _parse(path: Path) -> dict[str, Reviewer]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
