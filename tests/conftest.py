@@ -36,11 +36,9 @@ def sample(workspace: Workspace) -> Path:
     return workspace.inbox / SAMPLE.name
 
 
-@pytest.fixture(autouse=True)
-def _msgfmt_every_catalog(tmp_path: Path):
-    """Every PO file a test leaves behind must pass msgfmt -c (gettext is installed by .ci/run)."""
-    yield
-    catalogs = [p for p in tmp_path.rglob("*.po") if "broken" not in p.name]
+def check_with_msgfmt(folder: Path) -> None:
+    """Every PO file under ``folder`` must pass msgfmt -c (gettext is installed by .ci/run)."""
+    catalogs = [p for p in folder.rglob("*.po") if "broken" not in p.name]
     if not catalogs:
         return
     msgfmt = shutil.which("msgfmt")
@@ -48,6 +46,20 @@ def _msgfmt_every_catalog(tmp_path: Path):
     for po in catalogs:
         proc = subprocess.run([msgfmt, "-c", "-o", os.devnull, str(po)], capture_output=True, text=True)
         assert proc.returncode == 0, f"msgfmt -c failed for {po}:\n{proc.stderr}"
+
+
+@pytest.fixture(autouse=True)
+def _msgfmt_every_catalog(tmp_path: Path):
+    """Each test's own catalogs, checked as soon as it ends."""
+    yield
+    check_with_msgfmt(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _msgfmt_every_shared_catalog(tmp_path_factory: pytest.TempPathFactory):
+    """Catalogs written in module- and session-wide workspaces (the served loop, the desk), checked at the end."""
+    yield
+    check_with_msgfmt(tmp_path_factory.getbasetemp())
 
 
 def _server(protocol: str, **kwargs):

@@ -171,3 +171,20 @@ def test_broken_catalog_is_a_clear_error(workspace, sample, libre) -> None:
     broken.write_text('msgid "a"\nmsgstr "b"\nnot po syntax\n', encoding="utf-8")
     with pytest.raises(CatalogError, match="broken.po: cannot read the catalog"):
         read_catalog(broken)
+
+
+def test_catalog_reads_in_translate_toolkit_as_weblate_does(workspace, sample, libre) -> None:
+    """Weblate reads PO files with translate-toolkit: the catalog must come through whole, states intact."""
+    from translate.storage import pypo
+
+    run(workspace, sample, libre, targets=("fr",))
+    path = workspace.catalog_path("000_220f3de444a27c17", "fr")
+    po = polib.pofile(str(path))
+    po[0].flags = []
+    po.save(str(path))
+    store = pypo.pofile.parsefile(str(path))
+    units = [u for u in store.units if not u.isheader()]
+    assert [u.getcontext() for u in units] == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
+    assert [u.isfuzzy() for u in units] == [False, True, True, True]
+    assert all(u.target and u.source for u in units)
+    assert store.gettargetlanguage() == "fr"

@@ -102,17 +102,26 @@ class LoopbackMTServer:
                     server.requests.append({"path": url.path, "method": self.command, **params})
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                self._counted = True
                 try:
                     mode = server._next_mode()
                     if server.latency:
                         time.sleep(server.latency)
                     getattr(self, f"_{server.protocol}")(url.path, params, mode)
                 finally:
+                    self._leave()
+
+            def _leave(self) -> None:
+                """A request stops counting as in flight before its answer is sent: once the client has it,
+                it may send the next one at once."""
+                if getattr(self, "_counted", False):
+                    self._counted = False
                     with server._lock:
                         server.in_flight -= 1
 
             def _send(self, status: int, body: str, content_type: str) -> None:
                 data = body.encode("utf-8")
+                self._leave()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
