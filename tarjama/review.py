@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +230,9 @@ def review_states(workspace: Workspace, slug: str) -> dict[str, LanguageReview]:
         elif kind == "timed-out":
             for lang in e.get("langs", []):
                 states[lang] = LanguageReview(lang, "timed out", e["at"], e.get("run_id"))
-    return states
+    now = now_utc().isoformat()
+    return {lang: (replace(r, state=f"{r.state} (overdue)") if r.state.startswith("waiting") and r.deadline
+                   and r.deadline < now else r) for lang, r in states.items()}
 
 
 def pending_in_run(workspace: Workspace, slug: str, run_id: str) -> tuple[dt.datetime | None, list[str]]:
