@@ -1,9 +1,10 @@
-"""Items pasted into the Prefect UI's form become files in ``content/inbox/`` like any other item."""
+"""The inbox: items pasted into the Prefect UI's form become files there, and items dropped there start runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -39,3 +40,57 @@ def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now:
     finally:
         staging.unlink(missing_ok=True)
     return path
+
+
+SUFFIXES = {".txt", ".md", ".markdown", ".json"}
+
+
+class InboxScanner:
+    """Finds items dropped into (or corrected in) ``content/inbox/`` since the last look.
+
+    A file counts once its content has stopped changing between two looks, so a
+    half-copied file is never picked up. What was seen is remembered in
+    ``.prefect/inbox-seen.json``; the first look takes the inbox as it is as
+    already handled, so starting the watcher never re-runs old items.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.state_path = workspace.prefect_home / "inbox-seen.json"
+        self._pending: dict[str, str] = {}
+        try:
+            self._seen: dict[str, str] | None = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self._seen = None
+
+    def _digests(self) -> dict[str, str]:
+        found = {}
+        if not self.workspace.inbox.is_dir():
+            return found
+        for path in sorted(self.workspace.inbox.iterdir()):
+            if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
+                try:
+                    found[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError:
+                    continue
+        return found
+
+    def scan(self) -> list[Path]:
+        """Items new or changed since the last look, whose content is stable."""
+        current = self._digests()
+        if self._seen is None:
+            self._seen = current
+            self._save()
+            return []
+        ready = [name for name, digest in current.items()
+                 if self._seen.get(name) != digest and self._pending.get(name) == digest]
+        self._pending = {name: digest for name, digest in current.items() if self._seen.get(name) != digest}
+        for name in ready:
+            self._seen[name] = current[name]
+            self._pending.pop(name, None)
+        if ready:
+            self._save()
+        return [self.workspace.inbox / name for name in ready]
+
+    def _save(self) -> None:
+        atomic_write_text(self.state_path, json.dumps(self._seen, indent=1, sort_keys=True) + "\n")

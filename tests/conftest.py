@@ -113,7 +113,13 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def served(prefect_harness, tmp_path_factory):
+def served_workspace(tmp_path_factory) -> Workspace:
+    """The workspace `tarjama serve` watches (its inbox) and gives runs by default."""
+    return make_workspace(tmp_path_factory.mktemp("serve") / "ws")
+
+
+@pytest.fixture(scope="session")
+def served(prefect_harness, served_workspace):
     """`tarjama serve` running against the session's Prefect server, with a loopback LibreTranslate.
 
     Runs carry their own workspace as a parameter, so each test module can use its own.
@@ -125,11 +131,12 @@ def served(prefect_harness, tmp_path_factory):
 
     from tarjama.mt.loopback import LoopbackMTServer
 
-    home = tmp_path_factory.mktemp("serve")
+    home = served_workspace.root
     os.environ["PREFECT_API_URL"] = prefect_harness  # for clients in other threads (the desk's decisions)
     with LoopbackMTServer("libre") as libre:
         env = {**os.environ, "TARJAMA_LIBRE_URL": libre.url, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-               "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01"}
+               "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
+               "TARJAMA_INBOX_WATCH_SECONDS": "1", "TARJAMA_PROVIDERS": "libre"}
         log = open(home / "serve.log", "wb")
         proc = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "serve", "--workspace", str(home)], env=env,
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

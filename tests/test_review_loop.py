@@ -139,3 +139,21 @@ def test_cli_hands_the_item_to_the_review_loop_and_decides(loop, prefect_harness
 
     nothing = tarjama("approve", "no-such-item", "--lang", "fr", "--reviewer", "Amina")
     assert nothing.returncode == 2 and "no catalog" in nothing.stderr
+
+
+def test_an_item_dropped_into_the_inbox_starts_a_run(served, served_workspace) -> None:
+    from flows.control import waiting_runs
+
+    ws = served_workspace
+    time.sleep(2.5)  # the watcher's first look takes the inbox as it is
+    (ws.inbox / "not-arabic.txt").write_text("Only English text here, no Arabic at all.", encoding="utf-8")
+    shutil.copy(SAMPLE, ws.inbox / "dropped-item.txt")
+    deadline = time.monotonic() + 90
+    while not (runs := waiting_runs("dropped-item", ws)) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert runs, (ws.root / "serve.log").read_text()
+    assert polib.pofile(str(ws.catalog_path("dropped-item", "fr"))).percent_translated() == 0  # drafts are fuzzy
+    assert len(polib.pofile(str(ws.catalog_path("dropped-item", "fr")))) == 4
+    log = (ws.root / "serve.log").read_text()
+    assert "not-arabic.txt: the text is not Arabic" in log
+    assert not (ws.translations / "not-arabic").exists()
