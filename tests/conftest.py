@@ -158,6 +158,15 @@ def served(prefect_harness, served_workspace):
             log.close()
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def make_workspace(root: Path, *items: str) -> Workspace:
     """A workspace holding the sample item under each of the given file names."""
     (root / "content" / "inbox").mkdir(parents=True)

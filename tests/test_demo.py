@@ -7,7 +7,6 @@ import os
 import re
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ import time
 import httpx
 import polib
 
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 SLUG = "000_220f3de444a27c17"
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def read_until(proc: subprocess.Popen, marker: str, timeout: float) -> str:

@@ -16,18 +16,13 @@ from pathlib import Path
 import pytest
 
 from tarjama.desk.reviewers import save_reviewer
-from tests.conftest import REPO, SAMPLE, make_workspace, start_sample_run
+from tests.conftest import REPO, SAMPLE, free_port, make_workspace, start_sample_run
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "test-artifacts" / "screenshots"
 SLUG = SAMPLE.stem
 CORRECTION = "Correction de la traductrice : M. Hicham Mellati a participé à la table ronde."
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
