@@ -181,6 +181,6 @@ tarjama is running.
   1. In the desk, correct each segment and save it as reviewed (Ctrl+Enter), then "Send for publication".
      Or: edit the .po files in any PO editor (clear fuzzy), then
      tarjama approve {slug} --lang fr --reviewer "Your Name"  (or Resume the run in the Prefect UI)
-  3. Read the published versions in content/published/fr/, content/published/ar/ (HTML, Markdown, ninjs, feed.xml)
+  2. Read the published versions in content/published/fr/, content/published/ar/ (HTML, Markdown, ninjs, feed.xml)
   `tarjama status` shows what waits for whom. Ctrl-C stops everything.
 """, flush=True)
