@@ -17,10 +17,11 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 
-from flows.tasks import artifact_key, decide_and_publish, md_escape
+from flows.tasks import artifact_key, decide_and_publish
 from tarjama.catalog import count_entries, read_catalog
 from tarjama.errors import TarjamaError
 from tarjama.review import APPROVED, approval_blockers, find_decision, now_utc, open_review, record_timeout
+from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
 GRACE_SECONDS = 120  # Prefect's own expiry comes this long after tarjama's named timeout
@@ -44,7 +45,7 @@ def review_description(workspace: Workspace, slug: str, waiting: list[str], dead
     """Markdown shown in the Resume dialog and as the run's review artifact: what is pending and why."""
     lines = [f"## Review of `{slug}`", "", f"Waiting for: **{', '.join(waiting)}** (deadline {deadline:%Y-%m-%d %H:%M} UTC)", ""]
     if last:
-        lines += [f"Last decision: {md_escape(last)}", ""]
+        lines += [f"Last decision: {escape_markdown(last)}", ""]
     lines += ["| language | reviewed | drafted (fuzzy) | untranslated | catalog |", "|---|---|---|---|---|"]
     problems = []
     for lang in waiting:
@@ -56,7 +57,7 @@ def review_description(workspace: Workspace, slug: str, waiting: list[str], dead
             lines.append(f"| {lang} | {counts.reviewed}/{counts.total} | {counts.drafted} | {counts.untranslated} | `{rel}` |")
         blockers = approval_blockers(po)
         if blockers:
-            problems.append(f"- **{lang}**: " + "; ".join(md_escape(b) for b in blockers[:8]) + (" ..." if len(blockers) > 8 else ""))
+            problems.append(f"- **{lang}**: " + "; ".join(escape_markdown(b) for b in blockers[:8]) + (" ..." if len(blockers) > 8 else ""))
     lines += ["", "### Blocking problems", ""] + (problems or ["None: every waiting language can be approved."])
     lines += ["", "Translators clear `fuzzy` on each reviewed segment (Poedit, Lokalize, Weblate or the review desk); "
               "an approval is accepted only when nothing is fuzzy or untranslated."]

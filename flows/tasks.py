@@ -22,6 +22,7 @@ from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import load_settings
 from tarjama.publish.site import publish_item
 from tarjama.review import DecisionRecord, decide, find_decision, record_published, was_published
+from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
 
@@ -128,9 +129,5 @@ def drafts_markdown(item: Item, result: LanguageResult) -> str:
     ]
     if result.failed:
         lines += ["", "## Failed segments", ""]
-        lines += [f"- `{seg}`: {md_escape(reason)}" for seg, reason in result.failed]
+        lines += [f"- `{seg}`: {escape_markdown(reason)}" for seg, reason in result.failed]
     return "\n".join(lines) + "\n"
-
-
-def md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|])", r"\\\1", text)

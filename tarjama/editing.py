@@ -30,6 +30,7 @@ from tarjama.catalog import FUZZY, CatalogCounts, catalog_lock, count_entries, r
 from tarjama.errors import InputError, TarjamaError
 from tarjama.fsio import append_jsonl, locked, read_jsonl
 from tarjama.machine_drafts import read_machine_drafts
+from tarjama.review import now_utc
 from tarjama.workspace import Workspace
 
 
@@ -186,7 +187,7 @@ def read_audit(workspace: Workspace, slug: str, lang: str) -> list[dict]:
 def save_segment(workspace: Workspace, slug: str, lang: str, segment_id: str, *, text: str, comment: str,
                  reviewed: bool, base: str, reviewer: str, now: dt.datetime | None = None) -> tuple[SegmentView, CatalogCounts]:
     """Save a translator's edit; ``reviewed`` clears fuzzy, otherwise the segment stays (or becomes) fuzzy."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = now or now_utc()
     text = text.replace("\r\n", "\n").strip()
     comment = comment.replace("\r\n", "\n").strip()
     if reviewed and not text:

@@ -15,6 +15,8 @@ _ARABIC_RANGES = (
 _NBSP = "\u00a0\u2007\u202f\u2060\ufeff"
 _SPACE_RUN = re.compile(r"[ \t\f\v" + _NBSP + r"]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~{}])")
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(\s)", re.MULTILINE)
 
 
 def is_arabic_letter(ch: str) -> bool:
@@ -55,3 +57,9 @@ def is_control_heavy(text: str) -> bool:
         return True
     controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f\v")
     return controls > max(8, len(text) // 100)
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown literally in Markdown (published pages, Prefect artifacts): markup, links and
+    list or heading markers are backslash-escaped, so nothing in a source or a translation renders as markup."""
+    return _MD_LINE_START.sub(r"\1\\\2\3", _MD_SPECIAL.sub(r"\\\1", text))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -21,10 +20,9 @@ from markupsafe import escape
 from tarjama import __version__
 from tarjama.publish.locale_text import language_name, long_date, text_direction, words
 from tarjama.publish.version import Version
+from tarjama.textutil import escape_markdown
 
 NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~{}])")
-_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(\s)")
 
 
 @dataclass(frozen=True)
@@ -78,10 +76,6 @@ def render_html(p: Published, alternates: list[Alternate]) -> str:
     )
 
 
-def _md_escape(text: str) -> str:
-    return _MD_LINE_START.sub(r"\1\\\2\3", _MD_SPECIAL.sub(r"\\\1", text))
-
-
 def render_markdown(p: Published) -> str:
     v = p.version
     front = {
@@ -91,7 +85,7 @@ def render_markdown(p: Published) -> str:
     }
     front = {k: val for k, val in front.items() if val is not None}
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
-    body = "\n\n".join(_md_escape(paragraph) for paragraph in v.paragraphs)
+    body = "\n\n".join(escape_markdown(paragraph) for paragraph in v.paragraphs)
     return f"---\n{header}---\n\n{body}\n"
 
 

@@ -27,6 +27,7 @@ from tarjama.fsio import atomic_write_text, locked
 from tarjama.publish import render
 from tarjama.publish.render import Published
 from tarjama.publish.version import SOURCE_LANGUAGE, Version, load_versions
+from tarjama.review import now_utc
 from tarjama.workspace import Workspace
 
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -54,7 +55,7 @@ def site_url() -> str:
 def publish_item(workspace: Workspace, slug: str, lang: str, *, now: dt.datetime | None = None) -> list[PublishResult]:
     """Publish the approved ``lang`` version and the Arabic original, and refresh the links of the
     item's other published languages. Each language is swapped in atomically on its own."""
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = now or now_utc()
     original, translation = load_versions(workspace, slug, lang)
     root = workspace.published
     others = [other for other in published_languages(root, slug) if other not in (lang, SOURCE_LANGUAGE)]
