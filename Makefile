@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: install demo drafts test bench clean
+.PHONY: install demo drafts lint test test-fast bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,22 @@ demo: $(STAMP)
 drafts: $(STAMP)
 	$(BIN)/tarjama translate content/inbox/000_220f3de444a27c17.txt --to fr,en
 
-test: $(STAMP)
+# ruff, then the layer contracts (the domain never imports flows/ or Prefect)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: $(STAMP) lint
 	./scripts/system-deps
 	$(BIN)/python -m pytest
+
+# the unit tier: no Prefect server, no subprocess stack, no browser (under 30 s)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration" -q
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_mt
 	$(BIN)/python -m benchmarks.bench_desk
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache
+	rm -rf $(VENV) .prefect .tarjama .pytest_cache

@@ -30,9 +30,9 @@ from tarjama.desk.reviewers import save_reviewer
 from tarjama.drafts import draft_item
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
-from tarjama.mt.loopback import LoopbackMTServer
-from tarjama.mt.settings import MTSettings, ProviderSettings
+from tarjama.mt.settings import MTSettings, ProviderConfig
 from tarjama.workspace import Workspace
+from tests.support.mt_servers import LoopbackMTServer
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "benchmark password"
@@ -51,14 +51,14 @@ def build(root: Path, segments: int) -> Workspace:
     item_path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     ws = Workspace(root)
     with LoopbackMTServer("libre") as libre:
-        settings = MTSettings(chain=("libre",), concurrency=8, providers={"libre": ProviderSettings("libre", url=libre.url)})
+        settings = MTSettings(chain=("libre",), concurrency=8, providers={"libre": ProviderConfig(url=libre.url)})
         draft_item(ws, load_item(item_path, ws), ["fr"], MTEngine(settings))
     return ws
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def login(base: str, name: str) -> tuple[httpx.Client, str]:
@@ -80,7 +80,7 @@ def run(segments: int, reviewers: int, renders: int) -> dict:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-        desk = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
+        desk = subprocess.Popen([sys.executable, "-m", "flows.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             base = f"http://127.0.0.1:{port}"

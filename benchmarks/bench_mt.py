@@ -20,10 +20,10 @@ from deep_translator import LibreTranslator
 
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
-from tarjama.mt.settings import MTSettings, ProviderSettings
+from tarjama.mt.settings import MTSettings, ProviderConfig
 from tarjama.segment import segment_item
 from tarjama.workspace import Workspace
-from tarjama.mt.loopback import LoopbackMTServer
+from tests.support.mt_servers import LoopbackMTServer
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
@@ -39,7 +39,7 @@ def run(items: int, latency: float, concurrency: int, targets: tuple[str, ...]) 
     texts = corpus(items)
     with LoopbackMTServer("libre", latency=latency) as server:
         settings = MTSettings(chain=("libre",), concurrency=concurrency, timeout=10,
-                              providers={"libre": ProviderSettings("libre", url=server.url)})
+                              providers={"libre": ProviderConfig(url=server.url)})
         engine = MTEngine(settings)
         jobs = [(text, lang) for item in texts for lang in targets for text in item]
         started = time.perf_counter()

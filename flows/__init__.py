@@ -1,6 +1,3 @@
-"""Prefect flows of tarjama: orchestration only; the work is done by the ``tarjama`` package."""
-
-from tarjama.prefect_env import prepare_prefect_env
-from tarjama.workspace import find_workspace
-
-prepare_prefect_env(find_workspace())
+"""tarjama's orchestration layer: Prefect flows and tasks, the review gate, serving, run control, the
+temporary local server, the demo stack and the command line. The work is done by the ``tarjama`` package;
+importing this package changes nothing (entry points prepare Prefect's environment)."""

@@ -1,7 +1,13 @@
-"""Talking to the served deployment from the CLI: start runs, find the run waiting for an item, resume it.
+"""Talking to the served deployment: start runs, find an item's live run, stop superseded ones, deliver
+decisions, fail overdue reviews, wake runs that have decisions waiting.
 
-Used by ``tarjama translate`` (hand an item to the review loop), ``tarjama
-approve`` / ``request-changes`` and ``tarjama serve``'s timeout watcher.
+A decision is delivered in two steps: it is recorded in the item's review log
+as a request with its own id (durable, see :mod:`tarjama.review.decisions`),
+then the item's run is woken by resuming it with that id. The run takes every
+pending request at its next suspension, so a wake-up that finds the run busy
+(replaying, or deciding another language) loses nothing: the sender tries
+again while it waits for its own request's outcome, and ``tarjama serve``
+wakes runs with pending requests too.
 """
 
 from __future__ import annotations
@@ -12,23 +18,34 @@ from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
-    FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterName, FlowRunFilterState, FlowRunFilterStateType,
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterName,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import DeploymentStatus, FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
-from prefect.states import Failed
+from prefect.states import Cancelled, Failed
 
 from tarjama.errors import TarjamaError
-from tarjama.review import DecisionRecord, decisions_in_run, now_utc, pending_in_run, precheck_decision, record_timeout, was_published
+from tarjama.review import events as log
+from tarjama.review.decisions import record_timeout, request_decision
+from tarjama.review.events import Channel, DecisionMade, Outcome
+from tarjama.review.report import DecisionReport
+from tarjama.review.state import fold, request_result, waiting_in_run
 from tarjama.workspace import Workspace, find_workspace
 
 FLOW_NAME = "translate-article"
 DEPLOYMENT_NAME = "tarjama"
 DEPLOYMENT = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
+LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 SETTLED = {StateType.PAUSED, StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+POLL = 0.3
 
 
 def deployment_is_served() -> bool:
@@ -41,67 +58,130 @@ def deployment_is_served() -> bool:
     return found.status == DeploymentStatus.READY
 
 
-def start_run(parameters: dict) -> FlowRun:
-    return run_deployment(DEPLOYMENT, parameters=parameters, timeout=0, as_subflow=False)
+def start_run(parameters: dict, *, name: str, idempotency_key: str | None = None) -> FlowRun:
+    """Create a run of the served deployment, named after its item from the start; with a key, a second
+    request for the same key returns the first run instead of a new one."""
+    return run_deployment(DEPLOYMENT, parameters=parameters, flow_run_name=name, idempotency_key=idempotency_key,
+                          timeout=0, as_subflow=False)
 
 
-def wait_until_settled(run_id: UUID, timeout: float = 900, poll: float = 1.0) -> FlowRun:
-    """Wait until the run is suspended for review or finished."""
+def item_key(workspace: Workspace, source_path: str, digest: str) -> str:
+    """One run per item text: the idempotency key the inbox watcher and ``translate`` share."""
+    return f"tarjama:{workspace.root}:{source_path}:{digest}"
+
+
+def wait_until_settled(run_ids: list[UUID], timeout: float = 900) -> dict[UUID, FlowRun]:
+    """Wait until each run is suspended for review or finished (or ``timeout`` passes); the runs as they are."""
     deadline = time.monotonic() + timeout
+    runs: dict[UUID, FlowRun] = {}
     with get_client(sync_client=True) as client:
         while True:
-            run = client.read_flow_run(run_id)
-            if run.state and run.state.type in SETTLED or time.monotonic() > deadline:
-                return run
-            time.sleep(poll)
+            runs = {run_id: client.read_flow_run(run_id) for run_id in run_ids}
+            if all(r.state and r.state.type in SETTLED for r in runs.values()) or time.monotonic() > deadline:
+                return runs
+            time.sleep(POLL)
 
 
-def waiting_runs(slug: str | None = None, workspace: Workspace | None = None) -> list[FlowRun]:
-    """Runs suspended for review, newest first; only those of ``slug`` (and of ``workspace``) when given."""
-    run_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateType]) -> list[FlowRun]:
+    """Runs of the flow in ``states`` (newest first); only ``slug``'s and ``workspace``'s when given."""
+    run_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states)))
     if slug:
         run_filter.name = FlowRunFilterName(any_=[slug])
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
-                                     flow_run_filter=run_filter, sort=FlowRunSort.START_TIME_DESC)
+                                     flow_run_filter=run_filter, sort=FlowRunSort.EXPECTED_START_TIME_DESC)
     if workspace is None:
         return runs
     root = workspace.root.resolve()
     return [r for r in runs if r.parameters.get("workspace") and Path(r.parameters["workspace"]).resolve() == root]
 
 
-def send_decision(workspace: Workspace, run: FlowRun, lang: str, decision: str, reviewer: str, note: str,
-                  timeout: float = 120) -> DecisionRecord | None:
-    """Resume ``run`` with a decision and wait for the flow's verdict (None if it does not come in time)."""
-    before = len(decisions_in_run(workspace, run.name, str(run.id)))
-    resume_flow_run(run.id, run_input={"language": lang, "decision": decision, "reviewer": reviewer, "note": note})
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        records = decisions_in_run(workspace, run.name, str(run.id))
-        if len(records) > before:
-            record = records[-1]
-            # an approval is answered once its publication is done, so links shown to people work
-            while record.accepted and not was_published(workspace, run.name, str(run.id), record.key or ""):
-                if time.monotonic() > deadline:
-                    return record
-                time.sleep(0.3)
-            return record
-        time.sleep(0.5)
-    return None
+def read_run(run_id: str | UUID) -> FlowRun | None:
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_flow_run(UUID(str(run_id)))
+        except (ObjectNotFound, ValueError):
+            return None
 
 
-def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "",
-                    wait: float = 120) -> DecisionRecord | None:
-    """Check a decision like the flow will, send it to the run waiting for ``slug`` and return its verdict.
+def supersede(run_ids: list[str], by: str) -> list[str]:
+    """Cancel the superseded runs that are waiting for review (a running one sees it at its gate)."""
+    stopped = []
+    with get_client(sync_client=True) as client:
+        for run_id in run_ids:
+            run = read_run(run_id)
+            if run is not None and run.state and run.state.type in (StateType.PAUSED, StateType.SCHEDULED):
+                client.set_flow_run_state(run.id, Cancelled(message=f"superseded by run {by}: the item was run again"),
+                                          force=True)
+                stopped.append(run_id)
+    return stopped
 
-    The one path for the CLI and the review desk; raises TarjamaError when it cannot be sent.
-    """
-    precheck_decision(workspace, slug, lang, decision, reviewer)
-    runs = waiting_runs(slug, workspace)
-    if not runs:
-        raise TarjamaError(f"no run is waiting for review of {slug!r}; run `tarjama translate` on its item while "
-                           "`tarjama serve` runs")
-    return send_decision(workspace, runs[0], lang, decision, reviewer, note, timeout=wait)
+
+def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,
+                    channel: Channel, wait: float = 120) -> DecisionReport:
+    """Record a decision (after the checks the run will make), wake the item's run, and return what came of
+    this very request (or that it is still in progress after ``wait`` seconds)."""
+    from tarjama.review.decisions import precheck_decision
+
+    review = precheck_decision(workspace, slug, lang, decision, reviewer, note)
+    run = read_run(review.current_run) if review.current_run else None
+    if run is None or not run.state or run.state.type not in LIVE:
+        state = f"{run.state.name}: {run.state.message}" if run is not None and run.state else "unknown to this server"
+        raise TarjamaError(f"the run reviewing {slug} is not live ({state}); start a new one with `tarjama translate` "
+                           "on its item while `tarjama serve` runs")
+    request = request_decision(workspace, slug, lang, decision, reviewer, note, channel=channel)
+    return deliver(workspace, slug, request.request, str(run.id), wait)
+
+
+def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait: float) -> DecisionReport:
+    """Wake ``run_id`` until it has taken request ``request_id``, then wait for the request's own outcome."""
+    deadline = time.monotonic() + wait
+    while True:
+        events = log.read(workspace, slug)
+        result = request_result(events, request_id)
+        if result.final or time.monotonic() > deadline:
+            return DecisionReport(result.request, result)
+        if result.decision is None:
+            run = read_run(run_id)
+            state = run.state.type if run and run.state else None
+            if state is StateType.PAUSED:
+                wake(run_id, events, request_id)
+            elif state not in LIVE:
+                why = f"the run ended ({run.state.name}) before taking this decision" if run else "the run is gone"
+                log.append(workspace, slug, DecisionMade(
+                    request=request_id, run_id=run_id, lang=result.request.lang, decision=result.request.decision,
+                    reviewer=result.request.reviewer, note=result.request.note, channel=result.request.channel,
+                    outcome=Outcome.IGNORED, blockers=[why]))
+                continue
+        time.sleep(POLL)
+
+
+def wake(run_id: str, events: list[log.Event], request_id: str) -> bool:
+    """Resume a suspended run with a request's id; False when the run was not (or no longer) paused."""
+    result = request_result(events, request_id)
+    _, waiting = waiting_in_run(events, run_id)
+    if result is None or not waiting:
+        return False
+    r = result.request
+    language = r.lang if r.lang in waiting else waiting[0]  # a value the paused form accepts
+    try:
+        resume_flow_run(UUID(run_id), run_input={"language": language, "decision": r.decision.value,
+                                                 "reviewer": r.reviewer, "note": r.note, "request": r.request})
+    except Exception:
+        return False
+    return True
+
+
+def wake_pending(default_workspace: Workspace | None = None) -> list[str]:
+    """Wake suspended runs whose item has requests nobody delivered (a sender gave up waiting)."""
+    woken = []
+    for run in runs_of(None, None, [StateType.PAUSED]):
+        workspace = _workspace_of(run, default_workspace)
+        events = log.read(workspace, run.name)
+        review = fold(events)
+        if review.current_run == str(run.id) and review.pending and wake(str(run.id), events, review.pending[0].request):
+            woken.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
+    return woken
 
 
 def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[str]:
@@ -109,19 +189,26 @@ def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[s
 
     Prefect would fail them too, later and with a generic message; ``tarjama serve`` runs this every few seconds.
     """
+    from tarjama.review.events import now_utc
+
     expired = []
     with get_client(sync_client=True) as client:
-        for run in waiting_runs():
-            workspace = find_workspace(run.parameters.get("workspace")) if run.parameters.get("workspace") else (
-                default_workspace or find_workspace())
+        for run in runs_of(None, None, [StateType.PAUSED]):
+            workspace = _workspace_of(run, default_workspace)
             try:
-                deadline, waiting = pending_in_run(workspace, run.name, str(run.id))
-            except Exception:
+                events = log.read(workspace, run.name)
+            except TarjamaError:
                 continue
-            if deadline is None or deadline > now_utc():
+            deadline, waiting = waiting_in_run(events, str(run.id))
+            if deadline is None or deadline > now_utc() or fold(events).current_run != str(run.id):
                 continue
             message = f"Review timed out at {deadline:%Y-%m-%d %H:%M} UTC; still waiting for: {', '.join(waiting) or 'none'}"
             client.set_flow_run_state(run.id, Failed(message=message), force=True)
             record_timeout(workspace, run.name, str(run.id), waiting)
             expired.append(f"{run.name}: {message}")
     return expired
+
+
+def _workspace_of(run: FlowRun, default: Workspace | None) -> Workspace:
+    given = run.parameters.get("workspace")
+    return find_workspace(given) if given else (default or find_workspace())

@@ -1,103 +1,114 @@
-"""The review gate: the flow suspends (no process held) until a reviewer decides, language by language.
+"""The review gate: the flow suspends (no process held) until every waiting language is approved.
 
-Each wait is a ``suspend_flow_run`` with a stable key (``review-1``,
-``review-2``, ...) and a :class:`ReviewDecision` form. A resumed run replays
-from the top: drafts come from the task cache, and decisions already handled
-come from the review log, so every replay reaches the same point.
+Each pass takes every pending decision request of the item (``take-decisions``:
+decided against the catalog, approvals published), then suspends with a
+stable key (``review-1``, ``review-2``, ...) and the Resume form. Whatever
+wakes it (a reviewer's request delivered by the CLI or the desk, a decision
+typed into the Prefect UI, ``tarjama serve`` noticing an undelivered request)
+leads to the next pass. A resumed run replays from the top: drafts come from
+the task cache, outcomes from the review log, so every replay reaches the
+same point. A run that is no longer its item's current run stops waiting.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from dataclasses import dataclass
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
-from prefect.input import RunInput
-from pydantic import Field
 
-from flows.tasks import artifact_key, decide_and_publish
-from tarjama.catalog import count_entries, read_catalog
-from tarjama.errors import TarjamaError
-from tarjama.review import APPROVED, approval_blockers, find_decision, now_utc, open_review, record_timeout
+from flows.forms import decision_form
+from flows.tasks import artifact_key, take_decisions
+from tarjama.catalog import approval_blockers, count_entries
+from tarjama.catalog_store import read_catalog
+from tarjama.errors import CatalogError, TarjamaError
+from tarjama.review import events as log
+from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_timeout, request_decision
+from tarjama.review.events import Channel, now_utc
+from tarjama.review.state import fold, request_result, waiting_in_run
 from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
 GRACE_SECONDS = 120  # Prefect's own expiry comes this long after tarjama's named timeout
 
 
-class ReviewDecision(RunInput):
-    """The Resume form: one decision about one language."""
-
-    language: str = Field(description="The language you decide on (one of those waiting), e.g. fr")
-    decision: Literal["approve", "request_changes"] = Field(
-        "approve", description="approve publishes the language; request_changes keeps it waiting with your note")
-    reviewer: str = Field(min_length=1, description="Your name, recorded with the decision")
-    note: str = Field("", description="Optional note, recorded with the decision")
-
-
 class ReviewTimedOut(TarjamaError):
     """The review deadline passed with languages still waiting."""
 
 
-def review_description(workspace: Workspace, slug: str, waiting: list[str], deadline: dt.datetime, last: str | None) -> str:
+@dataclass(frozen=True)
+class GateResult:
+    approved: list[str]
+    already_approved: list[str]
+    superseded_by: str | None = None
+
+
+def review_description(workspace: Workspace, slug: str, waiting: list[str], deadline: dt.datetime) -> str:
     """Markdown shown in the Resume dialog and as the run's review artifact: what is pending and why."""
-    lines = [f"## Review of `{slug}`", "", f"Waiting for: **{', '.join(waiting)}** (deadline {deadline:%Y-%m-%d %H:%M} UTC)", ""]
+    lines = [f"## Review of `{slug}`", "", f"Waiting for: **{', '.join(waiting)}** (deadline {deadline:%Y-%m-%d %H:%M} UTC)",
+             ""]
+    last = [e for e in log.read(workspace, slug) if isinstance(e, log.DecisionMade)][-3:]
     if last:
-        lines += [f"Last decision: {escape_markdown(last)}", ""]
+        lines += ["Last decisions:", ""] + [
+            f"- {escape_markdown(e.lang)}: {e.outcome.value} ({escape_markdown(e.reviewer)}, {e.channel.value})"
+            + (f": {escape_markdown('; '.join(e.blockers[:3]))}" if e.blockers else "") for e in last] + [""]
     lines += ["| language | reviewed | drafted (fuzzy) | untranslated | catalog |", "|---|---|---|---|---|"]
     problems = []
     for lang in waiting:
         path = workspace.catalog_path(slug, lang)
-        po = read_catalog(path)
-        counts = count_entries(po) if po is not None else None
+        try:
+            po = read_catalog(path)
+        except CatalogError as error:
+            problems.append(f"- **{lang}**: {escape_markdown(str(error))}")
+            continue
         rel = workspace.relative(path)
-        if counts:
-            lines.append(f"| {lang} | {counts.reviewed}/{counts.total} | {counts.drafted} | {counts.untranslated} | `{rel}` |")
+        if po is not None:
+            c = count_entries(po)
+            lines.append(f"| {lang} | {c.reviewed}/{c.total} | {c.drafted} | {c.untranslated} | `{rel}` |")
         blockers = approval_blockers(po)
         if blockers:
-            problems.append(f"- **{lang}**: " + "; ".join(escape_markdown(b) for b in blockers[:8]) + (" ..." if len(blockers) > 8 else ""))
+            problems.append(f"- **{lang}**: " + "; ".join(escape_markdown(b) for b in blockers[:8])
+                            + (" ..." if len(blockers) > 8 else ""))
     lines += ["", "### Blocking problems", ""] + (problems or ["None: every waiting language can be approved."])
     lines += ["", "Translators clear `fuzzy` on each reviewed segment (Poedit, Lokalize, Weblate or the review desk); "
-              "an approval is accepted only when nothing is fuzzy or untranslated."]
+              "an approval is accepted only when nothing is fuzzy or untranslated. A name typed here is recorded as "
+              "given; the review desk logs reviewers in."]
     return "\n".join(lines) + "\n"
 
 
-def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: str, timeout: dt.timedelta) -> list[str]:
-    """Suspend until every language is approved; returns the approved languages in order."""
+def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: str,
+                     timeout: dt.timedelta) -> GateResult:
+    """Suspend until every waiting language is approved (or the run is superseded, or the review times out)."""
     logger = get_run_logger()
     root = str(workspace.root)
-    deadline = open_review(workspace, slug, run_id, langs, timeout)
-    waiting = list(langs)
-    approved: list[str] = []
-    last: str | None = None
+    opened = open_review(workspace, slug, run_id, langs, timeout)
+    for lang in opened.already_approved:
+        logger.info("%s %s: approved before and unchanged since: no new decision needed", slug, lang)
+        publish_if_missing(workspace, slug, lang, run_id)
     number = 0
-    while waiting:
+    while True:
+        if not is_current_run(workspace, slug, run_id):
+            return GateResult([], opened.already_approved, superseded_by=fold(log.read(workspace, slug)).current_run)
+        take_decisions(root, slug, run_id)
+        deadline, waiting = waiting_in_run(log.read(workspace, slug), run_id)
+        if not waiting:
+            return GateResult(list(opened.langs), opened.already_approved)
+        if now_utc() > deadline:
+            record_timeout(workspace, slug, run_id, waiting)
+            raise ReviewTimedOut(f"review of {slug} timed out; still waiting for: {', '.join(waiting)}")
         number += 1
         key = f"review-{number}"
-        record = find_decision(workspace, slug, run_id, key)
-        if record is None:
-            remaining = (deadline - now_utc()).total_seconds()
-            if remaining <= 0:
-                record_timeout(workspace, slug, run_id, waiting)
-                raise ReviewTimedOut(f"review of {slug} timed out; still waiting for: {', '.join(waiting)}")
-            description = review_description(workspace, slug, waiting, deadline, last)
-            create_markdown_artifact(key=artifact_key("review", slug), markdown=description,
-                                     description=f"Review of {slug}: waiting for {', '.join(waiting)}")
-            logger.info("%s waits for review in %s", slug, ", ".join(waiting))
-            form = ReviewDecision.with_initial_data(description=description, language=waiting[0])
-            answer = suspend_flow_run(wait_for_input=form, key=key, timeout=int(remaining) + GRACE_SECONDS)
-            if now_utc() > deadline:
-                record_timeout(workspace, slug, run_id, waiting)
-                raise ReviewTimedOut(f"review of {slug} timed out; still waiting for: {', '.join(waiting)}")
-            decision = (answer.language.strip(), answer.decision, answer.reviewer, answer.note)
-        else:
-            decision = (record.lang, record.decision, record.reviewer, record.note)
-        record = decide_and_publish(root, slug, *decision, waiting=list(waiting), run_id=run_id, key=key)
-        last = record.summary()
-        if record.outcome == APPROVED:
-            waiting.remove(record.lang)
-            approved.append(record.lang)
-    return approved
-
+        description = review_description(workspace, slug, waiting, deadline)
+        create_markdown_artifact(key=artifact_key("review", slug), markdown=description,
+                                 description=f"Review of {slug}: waiting for {', '.join(waiting)}")
+        logger.info("%s waits for review in %s", slug, ", ".join(waiting))
+        remaining = max(1, int((deadline - now_utc()).total_seconds()))
+        answer = suspend_flow_run(wait_for_input=decision_form(waiting, description), key=key,
+                                  timeout=remaining + GRACE_SECONDS)
+        if not answer.request:  # typed into the Prefect UI: record it as a request (stable id for replays)
+            request_id = f"{run_id[:8]}-{key}"
+            if request_result(log.read(workspace, slug), request_id) is None:
+                request_decision(workspace, slug, answer.language, answer.decision, answer.reviewer, answer.note,
+                                 channel=Channel.PREFECT_UI, request=request_id)

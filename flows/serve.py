@@ -1,69 +1,98 @@
 """``tarjama serve``: serve the translate-article deployment so runs can suspend for review.
 
-Beside Prefect's runner, two watcher threads: one fails runs whose review
-deadline has passed, with a message naming the languages still waiting; the
-other starts a run for every item dropped into (or corrected in)
-``content/inbox/``. A dropped item that ingest refuses is logged with the same
-one-line reason the CLI gives, and no run starts.
+Beside Prefect's runner, two watcher threads:
+
+* reviews: fails runs whose review deadline has passed (naming the languages
+  still waiting) and wakes suspended runs whose item has decision requests
+  that no sender delivered;
+* the inbox (watchfiles, plus a look every few seconds): every inbox item
+  with no drafts, or whose text changed since its drafts, gets a run, however
+  long ago it arrived (items dropped while serve was down are found at
+  start). One run per item text: the run's idempotency key makes a second
+  start for the same text return the first run. A dropped item that ingest
+  refuses is logged once, with the same one-line reason the CLI gives.
 """
 
 from __future__ import annotations
 
-import os
 import threading
+from pathlib import Path
 
 from prefect import serve
 from prefect.logging import get_logger
 
-from flows.control import DEPLOYMENT_NAME, expire_overdue_reviews, start_run
+from flows.control import DEPLOYMENT_NAME, expire_overdue_reviews, item_key, start_run, wake_pending
+from flows.forms import editor_schema
 from flows.translate_article import translate_article
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner
 from tarjama.ingest import load_item
+from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
 log = get_logger("tarjama.serve")  # under "prefect.", so it shows with the runner's own logs
 
 
-def _watch(workspace: Workspace, every: float, stop: threading.Event) -> None:
+def _watch_reviews(workspace: Workspace, every: float, stop: threading.Event) -> None:
     while not stop.wait(every):
         try:
-            for line in expire_overdue_reviews(workspace):
+            for line in expire_overdue_reviews(workspace) + wake_pending(workspace):
                 log.warning(line)
-        except Exception as exc:  # the server may be restarting: try again next round
-            log.debug("timeout watcher: %s", exc)
+        except Exception as exc:
+            log.debug("review watcher: %s", exc)
 
 
-def _watch_inbox(workspace: Workspace, every: float, stop: threading.Event) -> None:
-    scanner = InboxScanner(workspace)
-    while not stop.wait(every):
-        try:
-            for path in scanner.scan():
-                try:
-                    item = load_item(path, workspace)
-                except TarjamaError as error:
-                    log.warning("inbox: not started: %s", error)
-                    continue
-                run = start_run({"item_path": str(path), "workspace": str(workspace.root)})
-                log.info("inbox: %s dropped in; run %s started for %s", path.name, run.id, item.slug)
-        except Exception as exc:  # the server may be restarting: try again next round
-            log.warning("inbox watcher: %s", exc)
+class InboxWatcher:
+    """Starts a run for every due inbox item; remembers refusals so each is logged once per text."""
+
+    def __init__(self, workspace: Workspace, settings: Settings) -> None:
+        self.workspace = workspace
+        self.settings = settings
+        self.scanner = InboxScanner(workspace)
+        self.refused: dict[Path, str] = {}
+
+    def look(self) -> None:
+        for path, digest in self.scanner.scan().items():
+            if self.refused.get(path) == digest:
+                continue
+            try:
+                item = load_item(path, self.workspace, timezone=self.settings.timezone)
+            except TarjamaError as error:
+                self.refused[path] = digest
+                log.warning("inbox: not started: %s", error)
+                continue
+            run = start_run({"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug,
+                            idempotency_key=item_key(self.workspace, item.source_path, item.digest))
+            log.info("inbox: %s: run %s (%s) for %s", path.name, run.name, run.id, item.slug)
+
+    def run(self, stop: threading.Event) -> None:
+        import watchfiles
+
+        self.workspace.inbox.mkdir(parents=True, exist_ok=True)
+        every_ms = int(self.settings.inbox.watch_seconds * 1000)
+        for _ in watchfiles.watch(self.workspace.inbox, stop_event=stop, yield_on_timeout=True, rust_timeout=every_ms,
+                                  debounce=every_ms, raise_interrupt=False):
+            try:
+                self.look()
+            except Exception as exc:
+                log.warning("inbox watcher: %s", exc)
 
 
-def serve_deployment(workspace: Workspace, watch_seconds: float | None = None) -> None:
-    watch_seconds = watch_seconds or float(os.environ.get("TARJAMA_REVIEW_WATCH_SECONDS", "5"))
-    inbox_seconds = float(os.environ.get("TARJAMA_INBOX_WATCH_SECONDS", "3"))
+def serve_deployment(workspace: Workspace, settings: Settings) -> None:
     deployment = translate_article.to_deployment(
         name=DEPLOYMENT_NAME,
         parameters={"workspace": str(workspace.root)},
-        description="Translate an Arabic news item into reviewed French and English versions. "
-                    "Give item_path (e.g. content/inbox/item.txt) or paste headline and body.",
+        description="Translate an Arabic news item into reviewed French and English versions. Give the item's "
+                    "file (content/inbox/...) or paste its headline and body.",
         tags=["tarjama"],
     )
+    deployment._parameter_openapi_schema = type(deployment._parameter_openapi_schema)(
+        **editor_schema(deployment._parameter_openapi_schema.model_dump()))
     stop = threading.Event()
-    threading.Thread(target=_watch, args=(workspace, watch_seconds, stop), name="review-timeouts", daemon=True).start()
-    threading.Thread(target=_watch_inbox, args=(workspace, inbox_seconds, stop), name="inbox", daemon=True).start()
+    threading.Thread(target=_watch_reviews, args=(workspace, settings.review.watch_seconds, stop),
+                     name="reviews", daemon=True).start()
+    threading.Thread(target=InboxWatcher(workspace, settings).run, args=(stop,), name="inbox", daemon=True).start()
     try:
-        serve(deployment, print_starting_message=True)
+        serve(deployment, print_starting_message=True, limit=settings.serve.limit)
     finally:
         stop.set()

@@ -1,7 +1,10 @@
-"""The coarse Prefect tasks of translate-article; each wraps one step of the ``tarjama`` package.
+"""The Prefect tasks of translate-article; each wraps one step of the ``tarjama`` package.
 
-Results are persisted and cached per flow run, so a run that replays from the
-top after a review decision reuses its drafts: no MT request, no rewrite.
+The drafts tasks persist their results and are cached per flow run, so a run
+that replays from the top after a review decision reuses its drafts: no MT
+request, no rewrite. ``take-decisions`` is never cached: each pass reads the
+review log, which records every outcome under its request's id, so it is safe
+to run again.
 """
 
 from __future__ import annotations
@@ -12,16 +15,17 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
 
 from tarjama.catalog import Draft
 from tarjama.drafts import LanguageResult, texts_to_translate, translate_texts, write_language
 from tarjama.errors import TarjamaError
-from tarjama.ingest import Item, load_item
+from tarjama.ingest import Item
 from tarjama.manifest import write_manifest
 from tarjama.mt.engine import MTEngine
-from tarjama.mt.settings import load_settings
-from tarjama.publish.site import publish_item
-from tarjama.review import DecisionRecord, decide, find_decision, record_published, was_published
+from tarjama.review.decisions import Taken, take_pending
+from tarjama.review.events import Published, PublishFailed
+from tarjama.settings import load_settings
 from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
@@ -42,21 +46,16 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
 
 
-@task(name="ingest", persist_result=True)
-def ingest(item_path: str, workspace_root: str) -> Item:
-    return load_item(item_path, Workspace(Path(workspace_root)))
-
-
 @task(name="translate-language", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_user_error,
       persist_result=True)
-def translate_language(item: Item, lang: str, workspace_root: str, providers: list[str] | None,
+def translate_language(item: Item, lang: str, workspace_root: str, chain: list[str],
                        concurrency: int | None) -> tuple[dict[str, Draft], int]:
     """Machine-translate what the catalog lacks; an unchanged item costs no request."""
     logger = get_run_logger()
     workspace = Workspace(Path(workspace_root))
-    engine = MTEngine(load_settings(workspace.config_file, providers, concurrency))
+    engine = MTEngine(load_settings(workspace.config_file).mt_settings(chain, concurrency))
     texts = texts_to_translate(workspace, item, lang)
-    logger.info("%s -> %s: %d segment(s) to translate with %s", item.slug, lang, len(texts), ", ".join(engine.settings.chain))
+    logger.info("%s -> %s: %d segment(s) to translate with %s", item.slug, lang, len(texts), ", ".join(chain))
     if not texts:
         return {}, 0
     artifact_id = create_progress_artifact(
@@ -78,13 +77,14 @@ def translate_language(item: Item, lang: str, workspace_root: str, providers: li
 
 
 @task(name="write-catalogs", persist_result=True)
-def write_catalogs(item: Item, workspace_root: str, drafts: dict[str, tuple[dict[str, Draft], int]]) -> list[LanguageResult]:
+def write_catalogs(item: Item, workspace_root: str, chain: list[str],
+                   drafts: dict[str, tuple[dict[str, Draft], int]]) -> list[LanguageResult]:
     """Merge each language's drafts into its catalog (atomically, under its lock) and report."""
     workspace = Workspace(Path(workspace_root))
     write_manifest(workspace, item, list(drafts))
     results = []
     for lang, (texts, requests) in drafts.items():
-        result = write_language(workspace, item, lang, texts, requests=requests)
+        result = write_language(workspace, item, lang, texts, requests=requests, chain=chain)
         create_markdown_artifact(
             key=artifact_key("drafts", item.slug, lang), markdown=drafts_markdown(item, result),
             description=f"Drafts of {item.slug} in {lang}",
@@ -93,25 +93,22 @@ def write_catalogs(item: Item, workspace_root: str, drafts: dict[str, tuple[dict
     return results
 
 
-@task(name="decide-and-publish", persist_result=True)
-def decide_and_publish(workspace_root: str, slug: str, lang: str, decision: str, reviewer: str, note: str,
-                       waiting: list[str], run_id: str, key: str) -> DecisionRecord:
-    """Apply one review decision to the catalog as it is on disk now; publish the language if approved.
-
-    A replayed run finds the decision's recorded outcome in the review log and does not decide twice.
-    """
+@task(name="take-decisions", cache_policy=NO_CACHE)
+def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
+    """Decide every pending request of the item against its catalog, and publish what gets approved."""
     logger = get_run_logger()
     workspace = Workspace(Path(workspace_root))
-    record = find_decision(workspace, slug, run_id, key)
-    if record is None:
-        record = decide(workspace, slug, lang, decision, reviewer, note, waiting=waiting, run_id=run_id, key=key)
-    logger.info("%s: %s", slug, record.summary())
-    if record.accepted and not was_published(workspace, slug, run_id, key):
-        for result in publish_item(workspace, slug, lang):
-            logger.info("published %s %s version %d in %s", slug, result.lang, result.version, result.folder)
-            if result.lang == lang:
-                record_published(workspace, slug, lang, result.version, run_id, key)
-    return record
+    taken = take_pending(workspace, slug, run_id)
+    for made in taken.decided:
+        logger.info("%s %s: %s by %s (%s, request %s)", slug, made.lang, made.outcome.value, made.reviewer,
+                    made.channel.value, made.request)
+    for event in taken.published:
+        if isinstance(event, Published):
+            logger.info("%s %s: published version %d", slug, event.lang, event.version)
+        elif isinstance(event, PublishFailed):
+            logger.error("%s %s: publication failed: %s (fix it, then `tarjama publish %s --lang %s`)",
+                         slug, event.lang, event.reason, slug, event.lang)
+    return taken
 
 
 def drafts_markdown(item: Item, result: LanguageResult) -> str:
@@ -120,12 +117,13 @@ def drafts_markdown(item: Item, result: LanguageResult) -> str:
     lines = [
         f"# {item.slug}: {result.lang} drafts",
         "",
-        "| segments | drafted now | failed | kept | corrected | reviewed | awaiting review | untranslated |",
+        "| segments | drafted now | corrected | failed | kept | reviewed | awaiting review | untranslated |",
         "|---|---|---|---|---|---|---|---|",
-        f"| {result.segments} | {len(result.drafted) - len(result.failed)} | {len(result.failed)} | {len(result.kept)} "
-        f"| {len(result.corrected)} | {c.reviewed} | {c.drafted} | {c.untranslated} |",
+        f"| {result.segments} | {result.new_drafts} | {len(result.corrected)} | {len(result.failed)} "
+        f"| {len(result.kept)} | {c.reviewed} | {c.drafted} | {c.untranslated} |",
         "",
-        f"Catalog: `{result.catalog}` (source `{item.source_path}`); MT requests this run: {result.requests}.",
+        f"Catalog: `{result.catalog}` (source `{item.source_path}`); providers: {', '.join(result.chain) or '-'}; "
+        f"MT requests this run: {result.requests}.",
     ]
     if result.failed:
         lines += ["", "## Failed segments", ""]

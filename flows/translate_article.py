@@ -1,30 +1,40 @@
 """``translate-article``: an Arabic item becomes reviewed, published French and English versions.
 
-Drafts first (coarse tasks: ingest, one translation task per language running
-concurrently, write catalogs), then the review gate: when the run belongs to
-a deployment (``tarjama serve``) it suspends until reviewers approve each
-language, publishing each one as it is approved. Run without a deployment
-(Prefect's ephemeral mode) it writes the drafts and says how to start the
-review loop.
+The run reads its item, claims it (it becomes the item's current run; an older
+run waiting for review is stopped), drafts (one translation task per language,
+concurrently, then the catalogs are written), then, when it belongs to a
+deployment (``tarjama serve``), waits at the review gate until each language
+is approved, publishing each one as it is. Run without a deployment it writes
+the drafts and says how to start the review loop. A mistake in the input or
+the settings ends the run Failed with one line saying what to fix.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.runtime import deployment, flow_run
+from prefect.states import Cancelled, Failed
+from pydantic import Field
 
-from flows.review_gate import wait_for_reviews
-from flows.tasks import ingest, translate_language, write_catalogs
-from tarjama.drafts import DEFAULT_TARGETS, item_run_lock, parse_targets
-from tarjama.errors import InputError
+from flows.control import supersede
+from flows.review_gate import ReviewTimedOut, wait_for_reviews
+from flows.tasks import translate_language, write_catalogs
+from tarjama.drafts import DEFAULT_TARGETS, RUN_LOCK_WAIT, check_writable, item_run_lock, parse_targets
+from tarjama.errors import InputError, TarjamaError
 from tarjama.inbox import save_pasted_item
 from tarjama.ingest import load_item
+from tarjama.mt.providers import all_providers
+from tarjama.review.decisions import claim_item, unpublished
+from tarjama.settings import load_settings
 from tarjama.workspace import Workspace, find_workspace
 
-DEFAULT_REVIEW_TIMEOUT_HOURS = 24 * 7
+LANGUAGES = ("fr", "en", "es", "de", "it", "pt", "tr")
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+ProviderName = Literal[tuple(all_providers())]  # type: ignore[valid-type]
 
 
 def _run_name() -> str:
@@ -50,40 +60,68 @@ def _resolve(workspace: Workspace, path: str) -> Path:
     return workspace.root / candidate
 
 
+def _field(default, title: str, description: str):
+    """A parameter as the Run form shows it (Prefect takes the title from ``json_schema_extra``)."""
+    return Field(default, description=description, json_schema_extra={"title": title})
+
+
 @flow(name="translate-article", flow_run_name=_run_name, persist_result=True)
 def translate_article(
-    item_path: str | None = None,
-    headline: str | None = None,
-    body: str | None = None,
-    targets: list[str] = list(DEFAULT_TARGETS),
-    providers: list[str] | None = None,
+    item_path: str | None = _field(None, "Item file", "An item in content/inbox/ (.txt, .md or ninjs .json), e.g. "
+                                   "content/inbox/item.txt; or leave it empty and paste the item below"),
+    headline: str | None = _field(None, "Headline", "The Arabic headline of a pasted item"),
+    body: str | None = _field(None, "Body", "The Arabic text of a pasted item, paragraphs separated by blank lines"),
+    targets: list[Language] = _field(list(DEFAULT_TARGETS), "Languages", "The languages to translate into"),
+    providers: list[ProviderName] | None = _field(None, "MT providers",
+                                                  "In fallback order; empty: the newsroom's configured chain"),
     workspace: str | None = None,
     concurrency: int | None = None,
-    review_timeout_hours: float = DEFAULT_REVIEW_TIMEOUT_HOURS,
+    review_timeout_hours: float | None = None,
 ) -> dict:
-    """Translate an Arabic news item into draft PO catalogs, wait for review, publish approved languages.
-
-    Give either ``item_path`` (a file under content/inbox/) or a pasted ``body`` (and ``headline``).
-    """
+    """Translate an Arabic news item into draft PO catalogs, wait for review, publish approved languages."""
     logger = get_run_logger()
-    ws = find_workspace(workspace)
-    root = str(ws.root)
-    langs = list(parse_targets(targets))
-    if item_path:
-        path = _resolve(ws, item_path)
-    elif body:
-        path = save_pasted_item(ws, headline, body)
-        logger.info("pasted item saved as %s", ws.relative(path))
-    else:
-        raise InputError("give item_path (a file under content/inbox/) or paste the item's body")
-    item = ingest(str(path), root)
-    with item_run_lock(ws, item.slug):
-        futures = {lang: translate_language.submit(item, lang, root, providers, concurrency) for lang in langs}
-        drafts = {lang: future.result() for lang, future in futures.items()}
-        results = [r.as_dict() for r in write_catalogs(item, root, drafts)]
+    try:
+        ws = find_workspace(workspace)
+        settings = load_settings(ws.config_file)
+        langs = list(parse_targets(targets))
+        chain = list(settings.mt_settings(providers, concurrency).chain)
+        if item_path:
+            path = _resolve(ws, item_path)
+        elif body:
+            path = save_pasted_item(ws, headline, body, timezone=settings.timezone)
+            logger.info("pasted item saved as %s", ws.relative(path))
+        else:
+            raise InputError("give item_path (a file under content/inbox/) or paste the item's body")
+        item = load_item(path, ws, timezone=settings.timezone)
+        run_id = str(flow_run.id)
+        with item_run_lock(ws, item.slug, wait=RUN_LOCK_WAIT):
+            check_writable(ws, item, langs)
+            older = claim_item(ws, item.slug, run_id, item.digest, langs, chain)
+            if older and deployment.id is not None:
+                for stopped in supersede(older, by=run_id):
+                    logger.info("%s: run %s was waiting for review; this run takes its place", item.slug, stopped)
+            logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
+            futures = {lang: translate_language.submit(item, lang, str(ws.root), chain, concurrency) for lang in langs}
+            drafts = {lang: future.result() for lang, future in futures.items()}
+            results = [r.as_dict() for r in write_catalogs(item, str(ws.root), chain, drafts)]
+    except TarjamaError as error:
+        return Failed(message=str(error))
+    summary = {"slug": item.slug, "drafts": results, "providers": chain, "approved": [], "already_approved": []}
     if deployment.id is None:
         logger.info("drafts written; no deployment, so no review gate. Start the review loop with "
                     "`tarjama serve` (or `make demo`) and run `tarjama translate %s` again.", item.source_path)
-        return {"slug": item.slug, "drafts": results, "approved": [], "review": "not started"}
-    approved = wait_for_reviews(ws, item.slug, langs, str(flow_run.id), dt.timedelta(hours=review_timeout_hours))
-    return {"slug": item.slug, "drafts": results, "approved": approved, "review": "complete"}
+        return {**summary, "review": "not started"}
+    timeout = dt.timedelta(hours=review_timeout_hours or settings.review.timeout_hours)
+    try:
+        gate = wait_for_reviews(ws, item.slug, langs, run_id, timeout)
+    except ReviewTimedOut as timed_out:
+        return Failed(message=str(timed_out))
+    except TarjamaError as error:
+        return Failed(message=str(error))
+    if gate.superseded_by:
+        return Cancelled(message=f"superseded by run {gate.superseded_by}: the item was run again")
+    failed = unpublished(ws, item.slug, gate.approved + gate.already_approved)
+    if failed:
+        return Failed(message="; ".join(f"{lang} approved but not published: {reason}" for lang, reason in failed)
+                      + f"; fix the cause, then `tarjama publish {item.slug} --lang LANG`")
+    return {**summary, "approved": gate.approved, "already_approved": gate.already_approved, "review": "complete"}

@@ -1,34 +1,35 @@
-"""PO catalogs: one per item and target language, read and written only through polib.
+"""PO catalogs as tarjama uses them: one per item and target language, merged without losing human work.
 
 Entries are keyed by segment id (``msgctxt``) and source sentence (``msgid``).
 Merging a new draft run into an existing catalog never destroys human work:
 
-* a sentence whose source is unchanged keeps its entry exactly (msgstr,
-  flags, comments), even when its id moved because a sentence was inserted;
+* a sentence whose source is unchanged keeps an entry with that source exactly
+  (msgstr, flags, comments), even when its id moved; when the same sentence
+  occurs more than once, reviewed entries are kept before machine drafts, and
+  an entry stays at its own id where it can, so a reviewed translation is
+  never demoted by a re-run;
 * a corrected sentence (same id, new source) gets a fresh fuzzy draft, with the
   previous source kept as ``#| msgid`` and the previous translation in a comment;
-* a removed sentence becomes obsolete (``#~``), and comes back if the
-  sentence returns;
+* a removed sentence becomes obsolete (``#~``), and comes back if the sentence
+  returns; an untranslated one is dropped (gettext keeps no such entry);
 * an entry that is still untranslated (an earlier MT failure) is drafted again.
 
 An unreviewed machine draft is ``fuzzy``; a translator clears fuzzy to mark it
-reviewed. Writes are atomic and happen under the catalog's lock.
+reviewed. Reading and writing go through :mod:`tarjama.catalog_store`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict, defaultdict, deque
+import hashlib
+import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polib
 
 from tarjama import __version__
-from tarjama.errors import CatalogError
-from tarjama.fsio import atomic_write_text, locked
 from tarjama.segment import Segment
 
 FUZZY = "fuzzy"
@@ -37,6 +38,8 @@ MT_NOTE = "machine translation: "
 FAILED_NOTE = "machine translation failed: "
 PREVIOUS_NOTE = "previous translation: "
 COPIED_NOTE = "copied from the source: nothing to translate"
+APPROVED_BY, APPROVED_AT, APPROVED_DIGEST, REVIEW_NOTE = (
+    "X-Tarjama-Approved-By", "X-Tarjama-Approved-At", "X-Tarjama-Approved-Digest", "X-Tarjama-Review-Note")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class Draft:
 
 @dataclass(frozen=True)
 class CatalogCounts:
-    """Review progress of one catalog, as shown by ``tarjama status`` and the flow's artifacts."""
+    """Review progress of one catalog, as shown by ``tarjama status``, the desk and the flow's artifacts."""
 
     total: int
     reviewed: int
@@ -67,10 +70,10 @@ class CatalogCounts:
 class MergeReport:
     """What a merge did, for the run's summary and artifacts."""
 
-    drafted: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    drafted: list[str] = field(default_factory=list)  # new sentences given a machine draft
+    corrected: list[str] = field(default_factory=list)  # corrected sentences given a fresh draft
+    failed: list[tuple[str, str]] = field(default_factory=list)  # among those, the ones MT could not draft
     kept: list[str] = field(default_factory=list)
-    corrected: list[str] = field(default_factory=list)
     obsoleted: list[str] = field(default_factory=list)
     changed: bool = False
 
@@ -78,22 +81,12 @@ class MergeReport:
 @dataclass(frozen=True)
 class _Match:
     segment: Segment
-    entry: polib.POEntry | None  # the existing entry with the same source, reused as it is
+    entry: polib.POEntry | None  # an existing entry with the same source, reused as it is
     previous: polib.POEntry | None  # the entry this segment's id had, when its source changed
 
 
-def catalog_lock(path: Path) -> Path:
-    return path.with_name(f".{path.name}.lock")
-
-
-def read_catalog(path: Path) -> polib.POFile | None:
-    """The catalog at ``path``, or None when there is none yet; a broken file is a CatalogError."""
-    if not path.exists():
-        return None
-    try:
-        return polib.pofile(str(path), encoding="utf-8", wrapwidth=78)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read the catalog ({exc}); fix it in a PO editor or restore it") from None
+def is_reviewed(entry: polib.POEntry) -> bool:
+    return bool(entry.msgstr) and FUZZY not in entry.flags
 
 
 def segments_needing_mt(po: polib.POFile | None, segments: Iterable[Segment]) -> list[Segment]:
@@ -101,14 +94,17 @@ def segments_needing_mt(po: polib.POFile | None, segments: Iterable[Segment]) ->
     return [m.segment for m in _match(po, list(segments)) if m.entry is None or not m.entry.msgstr]
 
 
+def new_catalog() -> polib.POFile:
+    return polib.POFile(wrapwidth=79, encoding="utf-8", check_for_duplicates=False)
+
+
 def merge_drafts(po: polib.POFile | None, segments: list[Segment], drafts: Mapping[str, Draft], *,
                  lang: str, slug: str, source_path: str, now: dt.datetime) -> tuple[polib.POFile, MergeReport]:
-    """Merge this run's segments and drafts into ``po`` (or a new catalog) without losing human work."""
+    """Merge this run's segments and drafts into ``po`` (changed in place; a new catalog when None)."""
     report = MergeReport()
     if po is None:
-        po = polib.POFile(wrapwidth=78, encoding="utf-8")
+        po = new_catalog()
         report.changed = True
-    old_active = [e for e in po if not e.obsolete]
     matches = _match(po, segments)
     reused = {id(m.entry) for m in matches if m.entry is not None}
     entries: list[polib.POEntry] = []
@@ -126,71 +122,16 @@ def merge_drafts(po: polib.POFile | None, segments: list[Segment], drafts: Mappi
                 report.failed.append((m.segment.id, draft.reason or "unknown"))
         entries.append(entry)
     obsolete = [e for e in po if e.obsolete and id(e) not in reused]
-    for entry in old_active:
-        if id(entry) not in reused:
-            entry.obsolete = True
-            obsolete.append(entry)
+    for entry in po:
+        if not entry.obsolete and id(entry) not in reused:
             report.obsoleted.append(entry.msgctxt or entry.msgid)
             report.changed = True
+            if entry.msgstr:  # an untranslated entry has nothing worth keeping
+                entry.obsolete = True
+                obsolete.append(entry)
     po[:] = entries + _dedupe(obsolete)
     _set_header(po, lang=lang, slug=slug, source_path=source_path, now=now, touch=report.changed)
     return po, report
-
-
-def write_catalog(po: polib.POFile, path: Path) -> None:
-    """Atomically replace the catalog file (callers hold :func:`catalog_lock`)."""
-    atomic_write_text(path, render_catalog(po) + "\n")
-
-
-_RENDERED: OrderedDict[tuple, str] = OrderedDict()
-_RENDERED_MAX = 50_000
-_RENDERED_LOCK = threading.Lock()
-
-
-def render_catalog(po: polib.POFile) -> str:
-    """Exactly polib's ``str(po)``, reusing the text of entries that did not change.
-
-    polib re-wraps every entry on every save (about 0.2 ms each); the review
-    desk saves a 300-segment catalog many times a minute, so each entry's
-    rendering is kept, keyed by everything polib renders from.
-    """
-    header = "".join("#\n" if not line else (f"#{line}\n" if line[:1] in ",:" else f"# {line}\n")
-                     for line in po.header.split("\n"))
-    width = po.wrapwidth
-    parts = [po.metadata_as_entry().__unicode__(width)]
-    parts += [_rendered(e, width) for e in po if not e.obsolete]
-    parts += [_rendered(e, width) for e in po if e.obsolete]
-    return header + "\n".join(parts)
-
-
-def _rendered(entry: polib.POEntry, width: int) -> str:
-    key = (width, entry.obsolete, entry.msgctxt, entry.msgid, entry.msgid_plural, entry.msgstr,
-           tuple(sorted(entry.msgstr_plural.items())), tuple(entry.flags), entry.comment, entry.tcomment,
-           tuple(tuple(o) for o in entry.occurrences), entry.previous_msgctxt, entry.previous_msgid,
-           entry.previous_msgid_plural, entry.encoding)
-    with _RENDERED_LOCK:
-        text = _RENDERED.get(key)
-        if text is not None:
-            _RENDERED.move_to_end(key)
-            return text
-    text = entry.__unicode__(width)
-    with _RENDERED_LOCK:
-        _RENDERED[key] = text
-        if len(_RENDERED) > _RENDERED_MAX:
-            _RENDERED.popitem(last=False)
-    return text
-
-
-def update_catalog(path: Path, change, *, timeout: float = 10.0):
-    """Read, change and write a catalog under its lock: the one way every writer edits a catalog.
-
-    ``change(po_or_None)`` returns ``(po, result, changed)``; the file is written only when changed.
-    """
-    with locked(catalog_lock(path), f"catalog {path}", timeout=timeout):
-        po, result, changed = change(read_catalog(path))
-        if changed:
-            write_catalog(po, path)
-        return result
 
 
 def count_entries(po: polib.POFile) -> CatalogCounts:
@@ -206,22 +147,61 @@ def count_entries(po: polib.POFile) -> CatalogCounts:
     )
 
 
+def approval_blockers(po: polib.POFile | None) -> list[str]:
+    """Why a catalog cannot be approved: every untranslated or fuzzy entry, by segment id."""
+    if po is None:
+        return ["no catalog: nothing has been drafted"]
+    blockers = []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        seg = entry.msgctxt or entry.msgid[:20]
+        if not entry.msgstr:
+            blockers.append(f"{seg}: untranslated")
+        elif FUZZY in entry.flags:
+            blockers.append(f"{seg}: not reviewed (fuzzy)")
+    if not any(not e.obsolete for e in po):
+        blockers.append("the catalog has no entries")
+    return blockers
+
+
+def content_digest(po: polib.POFile) -> str:
+    """What an approval vouches for: every active entry's id, source, translation and review state."""
+    rows = [(e.msgctxt, e.msgid, e.msgstr, FUZZY in e.flags) for e in po if not e.obsolete]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
+
+
+def approval_holds(po: polib.POFile | None) -> bool:
+    """The catalog carries an approval and has not changed since (a re-run that changed nothing keeps it)."""
+    return bool(po is not None and po.metadata.get(APPROVED_BY) and
+                po.metadata.get(APPROVED_DIGEST) == content_digest(po) and not approval_blockers(po))
+
+
 def _match(po: polib.POFile | None, segments: list[Segment]) -> list[_Match]:
-    """Pair each segment with its existing entry: same source first (wherever its id), else same id."""
+    """Pair each segment with an entry: one with the same source (best reviewed state first, its own id
+    first), else the entry its id had (a corrected sentence), else none."""
     if po is None:
         return [_Match(s, None, None) for s in segments]
-    by_source: dict[str, deque[polib.POEntry]] = defaultdict(deque)
-    for entry in sorted(po, key=lambda e: e.obsolete):  # active entries before obsolete ones
+    by_source: dict[str, list[polib.POEntry]] = defaultdict(list)
+    for entry in po:
         by_source[entry.msgid].append(entry)
-    by_id = {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
-    taken: set[int] = set()
-    exact: dict[str, polib.POEntry] = {}
+    segments_by_source: dict[str, list[Segment]] = defaultdict(list)
     for segment in segments:
-        queue = by_source.get(segment.text)
-        if queue:
-            entry = queue.popleft()
+        segments_by_source[segment.text].append(segment)
+    exact: dict[str, polib.POEntry] = {}
+    for source, group in segments_by_source.items():
+        ranked = sorted(by_source.get(source, []), key=_rank)[:len(group)]
+        unplaced = [s for s in group]
+        for entry in list(ranked):  # an entry stays at its own id where that id still holds this sentence
+            home = next((s for s in unplaced if not entry.obsolete and s.id == entry.msgctxt), None)
+            if home is not None:
+                exact[home.id] = entry
+                unplaced.remove(home)
+                ranked.remove(entry)
+        for segment, entry in zip(unplaced, ranked, strict=False):
             exact[segment.id] = entry
-            taken.add(id(entry))
+    taken = {id(entry) for entry in exact.values()}
+    by_id = {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
     result = []
     for segment in segments:
         entry = exact.get(segment.id)
@@ -235,9 +215,15 @@ def _match(po: polib.POFile | None, segments: list[Segment]) -> list[_Match]:
     return result
 
 
+def _rank(entry: polib.POEntry) -> tuple[int, int]:
+    """Reviewed before machine drafts before untranslated; active before obsolete."""
+    state = 0 if is_reviewed(entry) else 1 if entry.msgstr else 2
+    return state, int(bool(entry.obsolete))
+
+
 def _place(entry: polib.POEntry, segment: Segment, source_path: str) -> bool:
     """Keep a reused entry as it is, moving it to the segment's current id if that changed."""
-    changed = entry.obsolete or entry.msgctxt != segment.id
+    changed = bool(entry.obsolete) or entry.msgctxt != segment.id
     entry.obsolete = False
     entry.msgctxt = segment.id
     if not entry.occurrences:
@@ -248,7 +234,7 @@ def _place(entry: polib.POEntry, segment: Segment, source_path: str) -> bool:
 
 def _drafted_entry(segment: Segment, draft: Draft, previous: polib.POEntry | None,
                    source_path: str, now: dt.datetime) -> polib.POEntry:
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     if draft.text is None:
         notes = [f"{FAILED_NOTE}{draft.reason}"]
     elif draft.provider == "copied":
@@ -266,7 +252,7 @@ def _drafted_entry(segment: Segment, draft: Draft, previous: polib.POEntry | Non
         if previous.msgid != segment.text:
             entry.previous_msgid = previous.msgid
         if previous.msgstr:
-            notes.append(f"{PREVIOUS_NOTE}{previous.msgstr}")
+            notes.append(f"{PREVIOUS_NOTE}{previous.msgstr}".replace("\n", " "))
         entry.tcomment = previous.tcomment
     entry.comment = "\n".join(notes)
     return entry
@@ -286,7 +272,7 @@ def _dedupe(entries: list[polib.POEntry]) -> list[polib.POEntry]:
 def _set_header(po: polib.POFile, *, lang: str, slug: str, source_path: str, now: dt.datetime, touch: bool) -> None:
     from babel.messages.plurals import get_plural
 
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
+    stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M+0000")
     meta = po.metadata
     plural = get_plural(lang)
     wanted = {

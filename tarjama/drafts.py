@@ -3,28 +3,33 @@
 The Prefect flow calls these steps as coarse tasks; tests and benchmarks call
 them directly. Planning reads the catalog to find what needs MT (an unchanged
 item needs none); writing re-reads it under its lock, so a translator's save
-made while MT was running is merged, not overwritten.
+made while MT was running is merged, not overwritten. Before any MT request,
+the item's folder and catalogs must be writable and readable: a run never
+spends requests it cannot save.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tarjama.catalog import CatalogCounts, Draft, count_entries, merge_drafts, read_catalog, segments_needing_mt, update_catalog
+from tarjama.catalog import CatalogCounts, Draft, count_entries, merge_drafts, segments_needing_mt
+from tarjama.catalog_store import Edit, read_catalog, update_catalog
 from tarjama.errors import InputError
 from tarjama.fsio import locked
-from tarjama.manifest import write_manifest
 from tarjama.ingest import Item
 from tarjama.machine_drafts import record_machine_drafts
+from tarjama.manifest import write_manifest
 from tarjama.mt.engine import MTEngine, Progress
 from tarjama.segment import Segment, segment_item
 from tarjama.workspace import Workspace
 
 DEFAULT_TARGETS = ("fr", "en")
+RUN_LOCK_WAIT = 600.0  # a run waits this long for another run of the same item to finish drafting
 
 
 @dataclass(frozen=True)
@@ -35,15 +40,21 @@ class LanguageResult:
     catalog: str
     segments: int
     drafted: list[str]
+    corrected: list[str]
     failed: list[tuple[str, str]]
     kept: list[str]
-    corrected: list[str]
     obsoleted: list[str]
     counts: CatalogCounts
     requests: int = 0
+    chain: tuple[str, ...] = ()
+
+    @property
+    def new_drafts(self) -> int:
+        """Machine drafts written by this run: new and corrected sentences, less the failures."""
+        return len(self.drafted) + len(self.corrected) - len(self.failed)
 
     def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "new_drafts": self.new_drafts}
 
 
 def parse_targets(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -65,10 +76,31 @@ def parse_targets(value: str | Sequence[str]) -> tuple[str, ...]:
 
 
 @contextmanager
-def item_run_lock(workspace: Workspace, slug: str) -> Iterator[None]:
-    """One drafts run per item at a time; a second one is refused, not raced."""
-    with locked(workspace.item_dir(slug) / ".run.lock", f"item {slug!r}"):
+def item_run_lock(workspace: Workspace, slug: str, wait: float = 0) -> Iterator[None]:
+    """One drafts run per item at a time: a second one waits up to ``wait`` seconds, then is refused."""
+    with locked(workspace.item_dir(slug) / ".run.lock", f"item {slug!r}", timeout=wait):
         yield
+
+
+def check_writable(workspace: Workspace, item: Item, targets: Sequence[str]) -> None:
+    """Refuse, before any MT request, an item whose drafts could not be saved or whose catalogs are broken.
+
+    Writability is tried, not guessed from permission bits (root ignores them; a read-only filesystem does
+    not): a temporary file is created and removed in the item's folder, or in the nearest folder that exists.
+    """
+    folder = workspace.item_dir(item.slug)
+    target = next((p for p in (folder, workspace.translations, workspace.root) if p.is_dir()), None)
+    try:
+        if target is None:
+            raise FileNotFoundError(2, "No such directory")
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".write-check.", delete=True):
+            pass
+    except OSError as exc:
+        shown = workspace.relative(target or workspace.root)
+        raise InputError(f"{shown}: cannot write there ({exc.strerror}); the drafts of {item.slug} could not be "
+                         "saved: make the workspace writable, then run again") from None
+    for lang in targets:
+        read_catalog(workspace.catalog_path(item.slug, lang))  # a catalog gettext cannot read stops the run here
 
 
 def texts_to_translate(workspace: Workspace, item: Item, lang: str) -> list[str]:
@@ -84,23 +116,24 @@ def translate_texts(engine: MTEngine, texts: Sequence[str], lang: str,
 
 
 def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str, Draft],
-                   now: dt.datetime | None = None, requests: int = 0) -> LanguageResult:
+                   now: dt.datetime | None = None, requests: int = 0, chain: Sequence[str] = ()) -> LanguageResult:
     """Merge ``drafts`` into the catalog under its lock and report what happened."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     segments: list[Segment] = segment_item(item)
     path = workspace.catalog_path(item.slug, lang)
 
-    def change(po):
-        merged, report = merge_drafts(po, segments, drafts, lang=lang, slug=item.slug,
-                                      source_path=item.source_path, now=now)
-        return merged, (merged, report), report.changed
+    def change(edit: Edit):
+        edit.po, report = merge_drafts(edit.po, segments, drafts, lang=lang, slug=item.slug,
+                                       source_path=item.source_path, now=now)
+        edit.changed = report.changed
+        return report, count_entries(edit.po)
 
-    merged, report = update_catalog(path, change)
+    report, counts = update_catalog(path, change)
     record_machine_drafts(path, drafts, now.isoformat(timespec="seconds"))
     return LanguageResult(
-        lang=lang, catalog=workspace.relative(path), segments=len(segments),
-        drafted=report.drafted, failed=report.failed, kept=report.kept, corrected=report.corrected,
-        obsoleted=report.obsoleted, counts=count_entries(merged), requests=requests,
+        lang=lang, catalog=workspace.relative(path), segments=len(segments), drafted=report.drafted,
+        corrected=report.corrected, failed=report.failed, kept=report.kept, obsoleted=report.obsoleted,
+        counts=counts, requests=requests, chain=tuple(chain),
     )
 
 
@@ -108,10 +141,11 @@ def draft_item(workspace: Workspace, item: Item, targets: Sequence[str], engine:
     """The whole drafts job without Prefect: used by tests and benchmarks."""
     results = []
     with item_run_lock(workspace, item.slug):
+        check_writable(workspace, item, targets)
         write_manifest(workspace, item, targets)
         for lang in targets:
             before = sum(engine.requests.values())
             drafts = translate_texts(engine, texts_to_translate(workspace, item, lang), lang)
             spent = sum(engine.requests.values()) - before
-            results.append(write_language(workspace, item, lang, drafts, requests=spent))
+            results.append(write_language(workspace, item, lang, drafts, requests=spent, chain=engine.settings.chain))
     return results

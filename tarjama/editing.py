@@ -1,15 +1,12 @@
-"""Segment edits from the review desk, through the same catalog code as the flow.
+"""Segment edits from the review desk, through the catalog store the flow uses.
 
 Every edit carries the fingerprint of the entry as the editor saw it; under
 the catalog's lock the entry is compared with what is on disk now, and an edit
 made on a stale version is refused with the newer text, never applied over it.
 Each change is appended to ``<lang>.audit.jsonl``: who, when, before, after.
-
-Many reviewers saving at once share writes (group commit): edits that arrive
-while a catalog is being written are applied together and written once, under
-the same file lock every other writer takes. The parsed catalog is kept while
-the file's bytes are unchanged (a PO editor may rewrite it in place, within the
-same second, at the same size).
+What a translation may hold is checked before anything is stored: no control
+characters (a NUL would cut the compiled ``.mo``), and a length in proportion
+to its source.
 """
 
 from __future__ import annotations
@@ -17,21 +14,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
+import unicodedata
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
 
 import polib
 
-from tarjama.catalog import FUZZY, CatalogCounts, catalog_lock, count_entries, read_catalog, write_catalog
+from tarjama.catalog import FUZZY, CatalogCounts, count_entries
+from tarjama.catalog_store import STORE, Edit, audit_path
 from tarjama.errors import InputError, TarjamaError
-from tarjama.fsio import append_jsonl, locked, read_jsonl
+from tarjama.fsio import read_jsonl
 from tarjama.machine_drafts import read_machine_drafts
-from tarjama.review import now_utc
+from tarjama.review.events import now_utc
 from tarjama.workspace import Workspace
+
+MAX_COMMENT = 2000
+
+
+def max_translation_length(source: str) -> int:
+    """Room for any sane translation of ``source`` (French runs about 1.3 times the Arabic), not for a paste
+    of a whole other text."""
+    return 200 + 5 * len(source)
 
 
 @dataclass(frozen=True)
@@ -78,146 +80,70 @@ def _view(entry: polib.POEntry, machine: dict[str, dict]) -> SegmentView:
     )
 
 
-class CatalogEditor:
-    """One catalog's edits in this process: a cached parse and group-committed writes."""
-
-    _registry: dict[Path, CatalogEditor] = {}
-    _registry_lock = threading.Lock()
-
-    def __init__(self, path: Path, audit: Path) -> None:
-        self.path = path
-        self.audit = audit
-        self._po: polib.POFile | None = None
-        self._key: bytes | None = None
-        self._mutex = threading.Lock()  # guards the parsed catalog
-        self._queue_lock = threading.Lock()
-        self._pending: list[tuple[Callable, Future]] = []
-        self._draining = False
-
-    @classmethod
-    def of(cls, path: Path) -> CatalogEditor:
-        with cls._registry_lock:
-            if path not in cls._registry:
-                cls._registry[path] = cls(path, path.with_suffix(".audit.jsonl"))
-            return cls._registry[path]
-
-    def _load(self) -> polib.POFile:
-        """The parsed catalog, re-parsed whenever the file's bytes changed (whoever wrote them, however)."""
-        try:
-            key = _digest(self.path.read_bytes())
-        except FileNotFoundError:
-            raise InputError(f"no catalog {self.path}") from None
-        if key != self._key or self._po is None:
-            self._po, self._key = read_catalog(self.path), key
-        return self._po
-
-    def read(self, fn: Callable[[polib.POFile], Any]) -> Any:
-        """Run ``fn`` on the current catalog (no file lock: writes are atomic renames)."""
-        with self._mutex:
-            return fn(self._load())
-
-    def submit(self, change: Callable[[polib.POFile], tuple[Any, dict | None]]) -> Any:
-        """Apply ``change`` (returning ``(result, audit event or None when nothing changed)``) and return
-        its result once the catalog and the audit log are on disk."""
-        future: Future = Future()
-        with self._queue_lock:
-            self._pending.append((change, future))
-            lead = not self._draining
-            self._draining = self._draining or lead
-        if lead:
-            self._drain()
-        return future.result()
-
-    def _drain(self) -> None:
-        while True:
-            with self._queue_lock:
-                batch, self._pending = self._pending, []
-                if not batch:
-                    self._draining = False
-                    return
-            done: list[tuple[Future, Any]] = []
-            try:
-                with locked(catalog_lock(self.path), f"catalog {self.path}", timeout=10), self._mutex:
-                    po = self._load()
-                    events = []
-                    for change, future in batch:
-                        try:
-                            result, event = change(po)
-                        except Exception as exc:  # this edit only: the others of the batch go on
-                            future.set_exception(exc)
-                            continue
-                        if event:
-                            events.append(event)
-                        done.append((future, result))
-                    if events:
-                        write_catalog(po, self.path)
-                        self._key = _digest(self.path.read_bytes())
-                        append_jsonl(self.audit, events, f"audit log of {self.path}")
-            except Exception as exc:
-                self._po, self._key = None, None  # never trust a half-applied cache
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for future, result in done:
-                future.set_result(result)
-
-
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
 def segment_views(workspace: Workspace, slug: str, lang: str) -> tuple[list[SegmentView], CatalogCounts, dict[str, str]]:
     path = workspace.catalog_path(slug, lang)
-    if not path.exists():
-        raise InputError(f"no catalog for {slug} in {lang}")
     machine = read_machine_drafts(path)
-    return CatalogEditor.of(path).read(
-        lambda po: ([_view(e, machine) for e in po if not e.obsolete], count_entries(po), dict(po.metadata)))
 
+    def views(po: polib.POFile | None):
+        if po is None:
+            raise InputError(f"no catalog for {slug} in {lang}")
+        return [_view(e, machine) for e in po if not e.obsolete], count_entries(po), dict(po.metadata)
 
-def audit_path(workspace: Workspace, slug: str, lang: str) -> Path:
-    return workspace.catalog_path(slug, lang).with_suffix(".audit.jsonl")
+    return STORE.view(path, views)
 
 
 def read_audit(workspace: Workspace, slug: str, lang: str) -> list[dict]:
-    return read_jsonl(audit_path(workspace, slug, lang))
+    return read_jsonl(audit_path(workspace.catalog_path(slug, lang)))
+
+
+def check_text(field: str, text: str, limit: int) -> str:
+    """One line saying what is wrong with a submitted text, or the text with its line ends normalised."""
+    text = text.replace("\r\n", "\n").strip()
+    bad = next((ch for ch in text if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise InputError(f"{field}: control character U+{ord(bad):04X} is not allowed; remove it")
+    if len(text) > limit:
+        raise InputError(f"{field}: {len(text)} characters is too long (at most {limit} here); "
+                         "paste only this segment's translation")
+    return text
 
 
 def save_segment(workspace: Workspace, slug: str, lang: str, segment_id: str, *, text: str, comment: str,
                  reviewed: bool, base: str, reviewer: str, now: dt.datetime | None = None) -> tuple[SegmentView, CatalogCounts]:
     """Save a translator's edit; ``reviewed`` clears fuzzy, otherwise the segment stays (or becomes) fuzzy."""
     now = now or now_utc()
-    text = text.replace("\r\n", "\n").strip()
-    comment = comment.replace("\r\n", "\n").strip()
-    if reviewed and not text:
-        raise InputError(f"{segment_id}: an empty translation cannot be marked reviewed")
+    comment = check_text("comment", comment, MAX_COMMENT)
     path = workspace.catalog_path(slug, lang)
+    if not path.exists():
+        raise InputError(f"no catalog for {slug} in {lang}")
     machine = read_machine_drafts(path)
 
-    def change(po):
-        entry = next((e for e in po if not e.obsolete and e.msgctxt == segment_id), None)
+    def change(edit: Edit) -> tuple[SegmentView, CatalogCounts]:
+        po = edit.po
+        entry = next((e for e in po or [] if not e.obsolete and e.msgctxt == segment_id), None)
         if entry is None:
             raise InputError(f"{slug}/{lang}: no segment {segment_id!r} (the source may have changed; reload)")
         if fingerprint(entry) != base:
             raise StaleEditError(f"{segment_id} was changed by someone else since you opened it; "
                                  "your edit was not saved", _view(entry, machine))
+        new_text = check_text(f"{segment_id} translation", text, max_translation_length(entry.msgid))
+        if reviewed and not new_text:
+            raise InputError(f"{segment_id}: an empty translation cannot be marked reviewed")
         before = _snapshot(entry)
-        entry.msgstr = text
+        entry.msgstr = new_text
         entry.tcomment = comment
         flags = [f for f in entry.flags if f != FUZZY]
-        entry.flags = flags if (reviewed or not text) else [*flags, FUZZY]
+        entry.flags = flags if (reviewed or not new_text) else [*flags, FUZZY]
         after = _snapshot(entry)
-        event = None
         if before != after:
             po.metadata["Last-Translator"] = reviewer
             po.metadata["PO-Revision-Date"] = now.strftime("%Y-%m-%d %H:%M+0000")
-            event = {"at": now.isoformat(), "reviewer": reviewer, "segment": segment_id, "before": before, "after": after}
-        return (_view(entry, machine), count_entries(po)), event
+            edit.changed = True
+            edit.audit.append({"at": now.isoformat(), "reviewer": reviewer, "segment": segment_id,
+                               "before": before, "after": after})
+        return _view(entry, machine), count_entries(po)
 
-    if not path.exists():
-        raise InputError(f"no catalog for {slug} in {lang}")
-    return CatalogEditor.of(path).submit(change)
+    return STORE.update(path, change)
 
 
 def _snapshot(entry: polib.POEntry) -> dict:

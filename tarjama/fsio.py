@@ -86,11 +86,10 @@ def append_jsonl(path: Path, event: dict | list[dict], what: str) -> None:
     if not events:
         return
     lines = "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in events)
-    with locked(path.with_name(f".{path.name}.lock"), what, timeout=10):
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with locked(path.with_name(f".{path.name}.lock"), what, timeout=10), open(path, "a", encoding="utf-8") as handle:
+        handle.write(lines)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def read_jsonl(path: Path) -> list[dict]:

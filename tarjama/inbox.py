@@ -1,10 +1,16 @@
-"""The inbox: items pasted into the Prefect UI's form become files there, and items dropped there start runs."""
+"""The inbox: items pasted into the Prefect UI's form become files there, and every item there that has
+no drafts, or whose text changed since its drafts, is due a run.
+
+What is due is decided from the item manifests (each records the digest of
+the text it was drafted from), not from what a watcher happened to see: items
+dropped while ``tarjama serve`` was stopped, restarting or starting are found
+the same way as items dropped while it runs.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -13,14 +19,18 @@ import yaml
 from tarjama.errors import InputError
 from tarjama.fsio import atomic_write_text
 from tarjama.ingest import load_item
+from tarjama.manifest import all_manifests
 from tarjama.workspace import Workspace
 
+SUFFIXES = {".txt", ".md", ".markdown", ".json"}
 
-def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now: dt.datetime | None = None) -> Path:
+
+def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now: dt.datetime | None = None,
+                     timezone: str = "UTC") -> Path:
     """Write a Markdown item with front matter; the same text pasted twice is the same file."""
     if not body or not body.strip():
         raise InputError("form field 'body': paste the Arabic text of the item")
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     digest = hashlib.sha1(f"{headline or ''}\n{body}".encode()).hexdigest()[:10]
     front = {"date": now.date().isoformat(), "slug": f"pasted-{now:%Y%m%d}-{digest}"}
     if headline and headline.strip():
@@ -33,7 +43,7 @@ def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now:
     atomic_write_text(staging, text)
     try:
         try:
-            load_item(staging, workspace)  # refuse what ingest would refuse, before it reaches the inbox
+            load_item(staging, workspace, timezone=timezone)  # refuse what ingest would refuse, before the inbox
         except InputError as error:
             raise InputError(str(error).replace(str(staging), "pasted item")) from None
         os.replace(staging, path)
@@ -42,55 +52,41 @@ def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now:
     return path
 
 
-SUFFIXES = {".txt", ".md", ".markdown", ".json"}
+def inbox_items(workspace: Workspace) -> dict[Path, str]:
+    """Every item file in the inbox (hidden and other files left aside), with the digest of its bytes."""
+    found: dict[Path, str] = {}
+    if not workspace.inbox.is_dir():
+        return found
+    for path in sorted(workspace.inbox.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES:
+            continue
+        try:
+            if path.is_file():
+                found[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            continue
+    return found
+
+
+def due_items(workspace: Workspace, current: dict[Path, str] | None = None) -> dict[Path, str]:
+    """Inbox items with no drafts yet, or whose text changed since their drafts (path -> digest)."""
+    current = inbox_items(workspace) if current is None else current
+    drafted = {m.get("source_path"): m.get("digest") for m in all_manifests(workspace).values()}
+    return {path: digest for path, digest in current.items() if drafted.get(workspace.relative(path)) != digest}
 
 
 class InboxScanner:
-    """Finds items dropped into (or corrected in) ``content/inbox/`` since the last look.
-
-    A file counts once its content has stopped changing between two looks, so a
-    half-copied file is never picked up. What was seen is remembered in
-    ``.prefect/inbox-seen.json``; the first look takes the inbox as it is as
-    already handled, so starting the watcher never re-runs old items.
-    """
+    """Finds the due items whose content has stopped changing between two looks (so a half-copied file is
+    never picked up). It keeps no record of what it handed out: :func:`due_items` decides, and the run
+    starter makes one run per item text (an idempotency key), so a restart never loses or repeats one."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
-        self.state_path = workspace.prefect_home / "inbox-seen.json"
-        self._pending: dict[str, str] = {}
-        try:
-            self._seen: dict[str, str] | None = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self._seen = None
+        self._last: dict[Path, str] = {}
 
-    def _digests(self) -> dict[str, str]:
-        found = {}
-        if not self.workspace.inbox.is_dir():
-            return found
-        for path in sorted(self.workspace.inbox.iterdir()):
-            if path.is_file() and path.suffix.lower() in SUFFIXES and not path.name.startswith("."):
-                try:
-                    found[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-                except OSError:
-                    continue
-        return found
-
-    def scan(self) -> list[Path]:
-        """Items new or changed since the last look, whose content is stable."""
-        current = self._digests()
-        if self._seen is None:
-            self._seen = current
-            self._save()
-            return []
-        ready = [name for name, digest in current.items()
-                 if self._seen.get(name) != digest and self._pending.get(name) == digest]
-        self._pending = {name: digest for name, digest in current.items() if self._seen.get(name) != digest}
-        for name in ready:
-            self._seen[name] = current[name]
-            self._pending.pop(name, None)
-        if ready:
-            self._save()
-        return [self.workspace.inbox / name for name in ready]
-
-    def _save(self) -> None:
-        atomic_write_text(self.state_path, json.dumps(self._seen, indent=1, sort_keys=True) + "\n")
+    def scan(self) -> dict[Path, str]:
+        """Due items whose bytes are the same as at the previous look (path -> digest)."""
+        current = inbox_items(self.workspace)
+        stable = {path: digest for path, digest in current.items() if self._last.get(path) == digest}
+        self._last = current
+        return due_items(self.workspace, stable) if stable else {}

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+from frontmatter import YAMLHandler
+
+from tarjama.dates import DateError, normalise_date
 from tarjama.errors import InputError
 from tarjama.manifest import read_manifest
 from tarjama.textutil import arabic_ratio, has_letters, is_control_heavy, normalise_whitespace
@@ -29,14 +33,16 @@ _JSON_SUFFIXES = {".json"}
 _MONTHS = {
     name: number
     for number, names in enumerate([
-        ("يناير", "كانون الثاني", "جانفي"), ("فبراير", "شباط", "فيفري"), ("مارس", "آذار"), ("أبريل", "ابريل", "إبريل", "نيسان", "أفريل"),
+        ("يناير", "كانون الثاني", "جانفي"), ("فبراير", "شباط", "فيفري"), ("مارس", "آذار"),
+        ("أبريل", "ابريل", "إبريل", "نيسان", "أفريل"),
         ("ماي", "مايو", "أيار"), ("يونيو", "يونيه", "حزيران", "جوان"), ("يوليوز", "يوليو", "يوليه", "تموز", "جويلية"),
         ("غشت", "أغسطس", "اغسطس", "آب", "أوت"), ("شتنبر", "سبتمبر", "أيلول"), ("أكتوبر", "اكتوبر", "تشرين الأول"),
         ("نونبر", "نوفمبر", "تشرين الثاني"), ("دجنبر", "ديسمبر", "كانون الأول"),
     ], start=1)
     for name in names
 }
-_TEXT_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\s+(\d{4})(?!\d)")
+_MONTH_NAMES = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+_TEXT_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+(" + _MONTH_NAMES + r")\s+(\d{4})(?!\d)")
 _HTML_BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div"]
 
 
@@ -48,6 +54,7 @@ class Item:
     source_path: str
     kind: str
     paragraphs: tuple[str, ...]
+    digest: str = ""  # sha256 of the file's bytes: whether its text changed since its drafts
     headline: str | None = None
     section: str | None = None
     date: str | None = None
@@ -55,17 +62,23 @@ class Item:
     uri: str | None = None
 
 
-def load_item(path: str | Path, workspace: Workspace, taken: dict[str, str] | None = None) -> Item:
-    """Read, validate and normalise one item; ``taken`` maps slugs already claimed in this batch."""
+def load_item(path: str | Path, workspace: Workspace, taken: dict[str, str] | None = None, *,
+              timezone: str = "UTC") -> Item:
+    """Read, validate and normalise one item; ``taken`` maps slugs already claimed in this batch;
+    ``timezone`` is the newsroom's, for times written without one."""
     path = Path(path)
-    text = _read_text(path)
+    data = _read_bytes(path)
+    text = _decode(path, data)
     suffix = path.suffix.lower()
-    if suffix in _MARKDOWN_SUFFIXES:
-        kind, fields = "markdown", _parse_markdown(path, text)
-    elif suffix in _JSON_SUFFIXES:
-        kind, fields = "ninjs", _parse_ninjs(path, text)
-    else:
-        kind, fields = "text", _parse_plain(text)
+    try:
+        if suffix in _MARKDOWN_SUFFIXES:
+            kind, fields = "markdown", _parse_markdown(path, text, timezone)
+        elif suffix in _JSON_SUFFIXES:
+            kind, fields = "ninjs", _parse_ninjs(path, text, timezone)
+        else:
+            kind, fields = "text", _parse_plain(text)
+    except RecursionError:
+        raise InputError(f"{path}: the item is nested too deeply to read; flatten its structure") from None
     paragraphs = tuple(p for p in fields.pop("paragraphs") if p)
     if not paragraphs:
         raise InputError(f"{path}: no body text to translate; add the article's paragraphs")
@@ -81,7 +94,8 @@ def load_item(path: str | Path, workspace: Workspace, taken: dict[str, str] | No
         fields["date"] = date_in_text(paragraphs)
     source = workspace.relative(path)
     slug = _choose_slug(path, source, fields.pop("slug", None), workspace, taken or {})
-    return Item(slug=slug, source_path=source, kind=kind, paragraphs=paragraphs, **fields)
+    return Item(slug=slug, source_path=source, kind=kind, paragraphs=paragraphs,
+                digest=hashlib.sha256(data).hexdigest(), **fields)
 
 
 def date_in_text(paragraphs: tuple[str, ...]) -> str | None:
@@ -95,15 +109,23 @@ def date_in_text(paragraphs: tuple[str, ...]) -> str | None:
     return None
 
 
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file; give the path of a news item")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise InputError(f"{path}: {size} bytes is over the 1 MB limit; split the item or trim it")
-    data = path.read_bytes()
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; every way of not being a readable item file is one line naming it."""
+    try:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if not path.is_file():
+            raise InputError(f"{path}: not a regular file; give the path of a news item")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{path}: {size} bytes is over the 1 MB limit; split the item or trim it")
+        return path.read_bytes()
+    except OSError as exc:
+        shown = str(path) if len(str(path)) <= 120 else f"{str(path)[:100]}...{path.suffix}"
+        raise InputError(f"{shown}: cannot read it ({exc.strerror or exc}); check the path") from None
+
+
+def _decode(path: Path, data: bytes) -> str:
     if b"\x00" in data:
         raise InputError(f"{path}: binary data, not a text file; give a UTF-8 news item")
     try:
@@ -160,11 +182,29 @@ def _parse_plain(text: str) -> dict[str, Any]:
     return {"section": section, "headline": headline, "paragraphs": _paragraphs("\n".join(lines))}
 
 
-def _parse_markdown(path: Path, text: str) -> dict[str, Any]:
-    import yaml
-    from frontmatter import YAMLHandler
+class _FrontMatter(YAMLHandler):
+    """python-frontmatter's YAML handler, loading with :class:`_TextDates` so dates stay text until checked."""
 
-    handler = YAMLHandler()
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_TextDates)
+
+
+class _TextDates(yaml.SafeLoader):
+    """YAML's safe loader without the timestamp type: ``2025-02-30`` reaches our date check as text
+    instead of failing inside PyYAML."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _parse_markdown(path: Path, text: str, timezone: str) -> dict[str, Any]:
+    handler = _FrontMatter()
+    if handler.detect(text) and len(handler.FM_BOUNDARY.findall(text)) < 2:
+        raise InputError(f"{path}: the front matter opened with '---' on line 1 is never closed; "
+                         "add a '---' line after its fields")
     try:
         if handler.detect(text):
             raw, body = handler.split(text)
@@ -190,7 +230,7 @@ def _parse_markdown(path: Path, text: str) -> dict[str, Any]:
         check_slug(slug, field=f"{path}: front matter field 'slug'")
     return {
         "headline": normalise_whitespace(headline) if headline else None,
-        "date": _date_field(path, meta.get("date"), "date"),
+        "date": _date_field(path, meta.get("date"), "date", timezone),
         "source_url": _url_field(path, meta, "source_url"),
         "section": _text_field(path, meta, "section"),
         "slug": slug,
@@ -198,11 +238,15 @@ def _parse_markdown(path: Path, text: str) -> dict[str, Any]:
     }
 
 
-def _parse_ninjs(path: Path, text: str) -> dict[str, Any]:
+def _parse_ninjs(path: Path, text: str, timezone: str) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"{path}: the JSON is nested too deeply to read; a ninjs item is a flat object") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise InputError(f"{path}: the JSON holds a number too long to read; remove it") from None
     if not isinstance(doc, dict):
         raise InputError(f"{path}: a ninjs item must be a JSON object with 'uri' and 'body_text' or 'body_html'")
     language = _text_field(path, doc, "language")
@@ -219,7 +263,7 @@ def _parse_ninjs(path: Path, text: str) -> dict[str, Any]:
     headline = _text_field(path, doc, "headline")
     return {
         "headline": normalise_whitespace(headline) if headline else None,
-        "date": _date_field(path, doc.get("versioncreated"), "versioncreated"),
+        "date": _date_field(path, doc.get("versioncreated"), "versioncreated", timezone),
         "uri": _text_field(path, doc, "uri"),
         "source_url": _url_field(path, doc, "uri") if str(doc.get("uri", "")).startswith("http") else None,
         "paragraphs": paragraphs,
@@ -227,11 +271,14 @@ def _parse_ninjs(path: Path, text: str) -> dict[str, Any]:
 
 
 def _html_paragraphs(html: str) -> list[str]:
+    """The text of each innermost block; inline markup adds no spaces (``<b>أخرى</b>.`` stays ``أخرى.``)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
     blocks = [el for el in soup.find_all(_HTML_BLOCKS) if not el.find(_HTML_BLOCKS)]
-    texts = [el.get_text(" ", strip=True) for el in blocks] if blocks else [soup.get_text("\n")]
+    texts = [el.get_text() for el in blocks] if blocks else [soup.get_text()]
     return [p for text in texts for p in _paragraphs(text)]
 
 
@@ -260,20 +307,12 @@ def _url_field(path: Path, meta: dict[str, Any], name: str) -> str | None:
     return requote_uri(value)
 
 
-def _date_field(path: Path, value: Any, name: str) -> str | None:
-    """Dates are kept as ISO 8601 text; anything unparseable is refused, not guessed."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
+def _date_field(path: Path, value: Any, name: str, timezone: str) -> str | None:
+    """A date kept as ISO 8601 text (see :mod:`tarjama.dates`); anything unreadable is refused, not guessed."""
     try:
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"{path}: field {name!r} is not an ISO date ({text!r}); write it as 2025-01-30") from None
-    return parsed.date().isoformat() if len(text) == 10 else parsed.isoformat()
+        return normalise_date(value, timezone)
+    except DateError as exc:
+        raise InputError(f"{path}: field {name!r}: {exc}") from None
 
 
 def _choose_slug(path: Path, source: str, explicit: str | None, workspace: Workspace, taken: dict[str, str]) -> str:

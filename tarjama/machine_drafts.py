@@ -12,18 +12,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tarjama.fsio import atomic_write_text
+from cachetools import LRUCache
+
+from tarjama.fsio import atomic_write_text, locked
 
 
 def machine_drafts_path(catalog: Path) -> Path:
     return catalog.with_suffix(".mt.json")
 
 
-_cache: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+_cache: LRUCache = LRUCache(maxsize=256)  # path -> (file identity, parsed record): the desk reads it per save
 
 
 def read_machine_drafts(catalog: Path) -> dict[str, dict[str, Any]]:
-    """The recorded machine drafts (kept parsed while the file is unchanged: the desk reads it per save)."""
+    """The recorded machine drafts (parsed again only when the file changed)."""
     path = machine_drafts_path(catalog)
     try:
         st = path.stat()
@@ -44,6 +46,8 @@ def record_machine_drafts(catalog: Path, drafts: Mapping[str, Any], at: str) -> 
     fresh = {source: {"text": d.text, "provider": d.provider, "at": at} for source, d in drafts.items() if d.text}
     if not fresh:
         return
-    known = read_machine_drafts(catalog)
-    known.update(fresh)
-    atomic_write_text(machine_drafts_path(catalog), json.dumps(known, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    path = machine_drafts_path(catalog)
+    with locked(path.with_name(f".{path.name}.lock"), f"machine drafts {path}", timeout=10):
+        known = dict(read_machine_drafts(catalog))
+        known.update(fresh)
+        atomic_write_text(path, json.dumps(known, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

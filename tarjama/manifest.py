@@ -30,3 +30,14 @@ def write_manifest(workspace: Workspace, item: Item, targets: Sequence[str]) -> 
     data = {k: v for k, v in dataclasses.asdict(item).items() if k != "paragraphs"}
     data["targets"] = list(targets)
     atomic_write_text(workspace.item_dir(item.slug) / "item.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def all_manifests(workspace: Workspace) -> dict[str, dict[str, Any]]:
+    """Every item's manifest, by slug (what the inbox watcher compares the inbox against)."""
+    found: dict[str, dict[str, Any]] = {}
+    if workspace.translations.is_dir():
+        for folder in sorted(p for p in workspace.translations.iterdir() if p.is_dir()):
+            manifest = read_manifest(workspace, folder.name)
+            if manifest is not None:
+                found[folder.name] = manifest
+    return found

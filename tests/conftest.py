@@ -1,5 +1,8 @@
 """Shared fixtures: a workspace with the sample item, loopback MT servers, the Prefect harness,
-and a check that every catalog a test writes passes ``msgfmt -c``."""
+`tarjama serve` against it, and a check that every catalog a test writes passes ``msgfmt -c``.
+
+Tests that need the Prefect harness, the served deployment or a subprocess stack are marked
+``integration`` (``make test-fast`` leaves them out)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from tarjama.mt.settings import MTSettings, ProviderSettings
+from tarjama.mt.settings import MTSettings, ProviderConfig
 from tarjama.workspace import Workspace
-from tarjama.mt.loopback import LoopbackMTServer
+from tests.support.mt_servers import LoopbackMTServer
+from tests.support.waiting import wait_for
+
+INTEGRATION_FIXTURES = {"prefect_harness", "served", "served_workspace"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
@@ -89,7 +101,7 @@ def settings_for(*servers: LoopbackMTServer | tuple[str, str], **overrides) -> M
     for server in servers:
         name, url = (server.protocol, server.url) if isinstance(server, LoopbackMTServer) else server
         chain.append(name)
-        providers[name] = ProviderSettings(name=name, url=url, api_key=overrides.pop(f"{name}_key", None))
+        providers[name] = ProviderConfig(url=url, api_key=overrides.pop(f"{name}_key", None))
     values = {"chain": tuple(chain), "timeout": 0.5, "backoff": 0.01, "max_backoff": 0.05, "concurrency": 4,
               "providers": providers}
     values.update(overrides)
@@ -112,10 +124,24 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory):
         yield PREFECT_API_URL.value()
 
 
+BURST = 4
+
+
+def burst_item(n: int) -> str:
+    """An inbox item of four sentences of its own (its MT requests never mix with the sample's)."""
+    return (f"أعلنت الوزارة اليوم عن برنامج رقم {n} لدعم الشباب. وحضر اللقاء {n} من المسؤولين.\n\n"
+            f"وأكد المتحدث أن البرنامج {n} سيبدأ قريبا. وسيشمل {n} جهات في المرحلة الأولى.\n")
+
+
 @pytest.fixture(scope="session")
 def served_workspace(tmp_path_factory) -> Workspace:
-    """The workspace `tarjama serve` watches (its inbox) and gives runs by default."""
-    return make_workspace(tmp_path_factory.mktemp("serve") / "ws")
+    """The workspace `tarjama serve` watches (its inbox) and gives runs by default. A burst of items is in its
+    inbox before serve starts (dropped while it was down), with one that ingest refuses."""
+    ws = make_workspace(tmp_path_factory.mktemp("serve") / "ws")
+    for n in range(BURST):
+        (ws.inbox / f"burst-{n}.txt").write_text(burst_item(n), encoding="utf-8")
+    (ws.inbox / "not-arabic.txt").write_text("Only English text here, no Arabic at all.", encoding="utf-8")
+    return ws
 
 
 @pytest.fixture(scope="session")
@@ -127,27 +153,23 @@ def served(prefect_harness, served_workspace):
     import signal
     import subprocess
     import sys
-    import time
-
-    from tarjama.mt.loopback import LoopbackMTServer
 
     home = served_workspace.root
     os.environ["PREFECT_API_URL"] = prefect_harness  # for clients in other threads (the desk's decisions)
     with LoopbackMTServer("libre") as libre:
-        env = {**os.environ, "TARJAMA_LIBRE_URL": libre.url, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-               "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
-               "TARJAMA_INBOX_WATCH_SECONDS": "1", "TARJAMA_PROVIDERS": "libre"}
-        log = open(home / "serve.log", "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "serve", "--workspace", str(home)], env=env,
+        env = {**os.environ, **SERVE_ENV, "TARJAMA_LIBRE_URL": libre.url}
+        log = open(home / "serve.log", "wb")  # noqa: SIM115 - closed when serve stops
+        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--workspace", str(home)], env=env,
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        (served_workspace.inbox / "as-it-starts.txt").write_text(burst_item(99), encoding="utf-8")
         try:
             from flows.control import deployment_is_served
 
-            deadline = time.monotonic() + 90
-            while not deployment_is_served():
+            def up() -> bool:
                 assert proc.poll() is None, (home / "serve.log").read_text()
-                assert time.monotonic() < deadline, "tarjama serve did not come up"
-                time.sleep(0.5)
+                return deployment_is_served()
+
+            wait_for(up, 120, "tarjama serve to serve its deployment", every=0.5)
             yield libre
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -176,10 +198,18 @@ def make_workspace(root: Path, *items: str) -> Workspace:
     return Workspace(root)
 
 
-def settle(run_id, timeout: float = 120):
+SERVE_ENV = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
+             "TARJAMA_INBOX_WATCH_SECONDS": "1", "TARJAMA_PROVIDERS": "libre"}
+"""The environment of the session's `tarjama serve`: fast watchers, the loopback LibreTranslate only."""
+
+
+def settle(run_id, timeout: float = 180):
+    """The run once it is suspended for review or finished."""
     from flows.control import wait_until_settled
 
-    return wait_until_settled(run_id, timeout=timeout, poll=0.5)
+    run = wait_until_settled([run_id], timeout=timeout)[run_id]
+    assert run.state and run.state.type.value in ("PAUSED", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"), run.state
+    return run
 
 
 def start_sample_run(workspace: Workspace, name: str, **params):
@@ -187,5 +217,5 @@ def start_sample_run(workspace: Workspace, name: str, **params):
     from flows.control import start_run
 
     run = start_run({"item_path": str(workspace.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
-                     "workspace": str(workspace.root), **params})
+                     "workspace": str(workspace.root), **params}, name=Path(name).stem)
     return settle(run.id)

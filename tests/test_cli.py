@@ -1,60 +1,71 @@
-"""The tarjama command line: translate and status."""
+"""The tarjama command line: drafts without a server, one-line refusals, status, and the temporary Prefect
+server that never outlives its command."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import polib
 import pytest
 from typer.testing import CliRunner
 
-from tarjama.cli import app
+from flows.cli import app
+from tarjama.drafts import draft_item, item_run_lock
+from tarjama.ingest import load_item
+from tarjama.mt.engine import MTEngine
+from tests.conftest import REPO, settings_for
+from tests.support.processes import processes_mentioning
+from tests.support.waiting import wait_for
+
+SLUG = "000_220f3de444a27c17"
 
 
-def test_translate_prints_where_the_drafts_are(workspace, sample, libre, prefect_harness) -> None:
-    env = {**os.environ, "TARJAMA_LIBRE_URL": libre.url, "PREFECT_API_URL": prefect_harness}
-    proc = subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", str(sample), "--to", "fr",
-                           "--provider", "libre", "--workspace", str(workspace.root)],
-                          capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert "fr: 4 drafted, 0 failed, 0 kept" in proc.stdout
-    assert "-> translations/000_220f3de444a27c17/fr.po" in proc.stdout
-    assert len(libre.requests) == 4
-    assert "start the review loop" in proc.stdout
-    status = CliRunner().invoke(app, ["status", "--json", "--workspace", str(workspace.root)])
-    rows = json.loads(status.output)
-    assert [(r["slug"], r["lang"], r["drafted"], r["reviewed"], r["untranslated"]) for r in rows] == [
-        ("000_220f3de444a27c17", "fr", 4, 0, 0)]
+def cli(workspace, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args, "--workspace", str(workspace.root)],
+                          capture_output=True, text=True, env={**clean, **(env or {})}, timeout=timeout, cwd=REPO)
 
 
-def test_status_counts_reviewed_and_does_not_import_prefect(workspace, sample, libre) -> None:
-    from tarjama.drafts import draft_item
-    from tarjama.ingest import load_item
-    from tarjama.mt.engine import MTEngine
-    from tests.conftest import settings_for
+@pytest.mark.integration
+def test_translate_without_a_server_drafts_counts_corrections_and_leaves_no_server_running(workspace, sample,
+                                                                                          libre) -> None:
+    env = {"TARJAMA_LIBRE_URL": libre.url}
+    first = cli(workspace, "translate", str(sample), "--to", "fr", "--provider", "libre", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "fr: 4 drafted, 0 failed, 0 kept" in first.stdout and "providers: libre" in first.stdout
+    assert "-> translations/000_220f3de444a27c17/fr.po" in first.stdout and "start the review loop" in first.stdout
+    assert "Traceback" not in first.stderr and len(libre.requests) == 4
 
-    draft_item(workspace, load_item(sample, workspace), ["fr", "en"], MTEngine(settings_for(libre)))
-    import polib
+    sample.write_text(sample.read_text(encoding="utf-8").replace("وقد عرفت", "وقد شهدت"), encoding="utf-8")
+    second = cli(workspace, "translate", str(sample), "--to", "fr", "--provider", "libre", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "fr: 1 drafted (1 corrected), 0 failed, 3 kept" in second.stdout  # the corrected sentence counts
+    assert processes_mentioning(str(workspace.prefect_home)) == []  # the temporary server stopped with it
 
-    path = workspace.catalog_path("000_220f3de444a27c17", "en")
-    po = polib.pofile(str(path))
-    po[0].flags = []
-    po[1].msgstr = ""
-    po.save(str(path))
-    code = (
-        "import sys, json\nfrom tarjama.cli import app\n"
-        f"app(['status', '--json', '--workspace', {str(workspace.root)!r}], standalone_mode=False)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    *body, modules = proc.stdout.strip().split("\n")
-    assert json.loads(modules) == []
-    rows = {r["lang"]: r for r in json.loads("\n".join(body))}
-    assert (rows["en"]["reviewed"], rows["en"]["drafted"], rows["en"]["untranslated"]) == (1, 2, 1)
-    assert (rows["fr"]["reviewed"], rows["fr"]["drafted"], rows["fr"]["total"]) == (0, 4, 4)
+
+def test_refusals_are_one_line_before_anything_runs(workspace, sample, libre) -> None:
+    draft_item(workspace, load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
+    with item_run_lock(workspace, SLUG):
+        busy = cli(workspace, "translate", str(sample), "--to", "fr", "--provider", "libre",
+                   env={"TARJAMA_LIBRE_URL": libre.url})
+    assert busy.returncode == 3 and busy.stderr.count("\n") == 1 and "Traceback" not in busy.stderr
+    assert f"item '{SLUG}' is being written by another run" in busy.stderr
+
+    path = workspace.catalog_path(SLUG, "fr")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('msgstr ""\n', 'msgstr "relu\n', 1), encoding="utf-8")
+    broken = cli(workspace, "translate", str(sample), "--to", "fr", "--provider", "libre",
+                 env={"TARJAMA_LIBRE_URL": libre.url})
+    assert broken.returncode == 2 and broken.stderr.count("\n") == 1 and "Traceback" not in broken.stderr
+    assert "fr.po:" in broken.stderr and "end-of-line within string" in broken.stderr
+    path.write_text(text, encoding="utf-8")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -64,13 +75,128 @@ def test_status_counts_reviewed_and_does_not_import_prefect(workspace, sample, l
     (["--provider", "libre"], "TARJAMA_LIBRE_URL"),
 ])
 def test_bad_options_exit_2_with_one_line(workspace, sample, args, message) -> None:
-    proc = subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", str(sample), "--workspace",
-                           str(workspace.root), *args], capture_output=True, text=True, timeout=60)
+    proc = cli(workspace, "translate", str(sample), *args, timeout=60)
     assert proc.returncode == 2 and message in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert list(workspace.translations.iterdir()) == []
 
 
+@pytest.fixture
+def unwritable(workspace):
+    """The workspace's translations folder made immutable: even root cannot write there (chattr +i)."""
+    import shutil
+
+    folder = workspace.translations
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not available on this filesystem")
+    yield folder
+    subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+def test_read_only_workspace_is_refused_before_any_mt_request(workspace, sample, libre, unwritable) -> None:
+    proc = cli(workspace, "translate", str(sample), "--provider", "libre", env={"TARJAMA_LIBRE_URL": libre.url})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "translations: cannot write there (Operation not permitted)" in proc.stderr
+    assert libre.requests == [] and list(workspace.translations.iterdir()) == []
+
+
+def test_status_counts_reviewed_and_does_not_import_prefect(workspace, sample, libre) -> None:
+    draft_item(workspace, load_item(sample, workspace), ["fr", "en"], MTEngine(settings_for(libre)))
+    path = workspace.catalog_path(SLUG, "en")
+    po = polib.pofile(str(path))
+    po[0].flags = []
+    po[1].msgstr = ""
+    po.save(str(path))
+    code = (
+        "import sys, json\nfrom flows.cli import app\n"
+        f"app(['status', '--json', '--workspace', {str(workspace.root)!r}], standalone_mode=False)\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    *body, modules = proc.stdout.strip().split("\n")
+    assert json.loads(modules) == []
+    rows = {r["lang"]: r for r in json.loads("\n".join(body))}
+    assert (rows["en"]["reviewed"], rows["en"]["drafted"], rows["en"]["untranslated"]) == (1, 2, 1)
+    assert (rows["fr"]["reviewed"], rows["fr"]["drafted"], rows["fr"]["total"]) == (0, 4, 4)
+
+
+def test_status_says_what_is_known_about_a_server_that_does_not_answer(workspace, sample, libre, monkeypatch) -> None:
+    """A server that accepts the connection but does not answer: "did not answer in time", never "no server"."""
+    from flows.prefect_env import ServerState, probe_server, run_states_now
+
+    answered = threading.Event()
+
+    class Silent(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answered.wait(10)  # holds every request until the test ends
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{server.server_address[1]}/api")
+        assert probe_server(timeout=0.2).state is ServerState.SLOW
+        assert run_states_now(["some-run"], timeout=0.2) == {"some-run": "(server did not answer in time)"}
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{sock.getsockname()[1]}/api")
+            assert probe_server().state is ServerState.DOWN
+    finally:
+        answered.set()
+        server.shutdown()
+
+
 def test_status_on_an_empty_workspace(workspace) -> None:
     result = CliRunner().invoke(app, ["status", "--workspace", str(workspace.root)])
     assert result.exit_code == 0 and "no items yet" in result.output
+
+
+@pytest.mark.integration  # imports Prefect: seconds
+def test_importing_the_orchestration_layer_changes_no_environment_variable() -> None:
+    code = ("import os, json, pkgutil, importlib\nbefore = dict(os.environ)\nimport flows\n"
+            "for m in pkgutil.iter_modules(flows.__path__):\n    importlib.import_module('flows.' + m.name)\n"
+            "print(json.dumps({k: v for k, v in os.environ.items() if before.get(k) != v}))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO,
+                          env={k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DO_NOT"))})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().split("\n")[-1]) == {}
+
+
+@pytest.mark.integration
+def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share_the_database(workspace, sample,
+                                                                                             libre) -> None:
+    """SIGKILL the command while it drafts: its temporary Prefect server stops too. And three first runs at
+    once in a new workspace all succeed (start-ups, where migrations run, take turns)."""
+    libre.latency = 2.0  # keeps the first command drafting long enough to be killed mid-run
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}, "TARJAMA_LIBRE_URL": libre.url}
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "translate", str(sample), "--provider", "libre",
+                             "--workspace", str(workspace.root)], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: libre.requests, 180, "the command to start drafting")
+    servers = wait_for(lambda: processes_mentioning("flows.local_server"), 10, "its temporary server")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    wait_for(lambda: not processes_mentioning(str(workspace.prefect_home)), 60, "the orphaned server to stop")
+    assert servers
+
+    libre.latency = 0
+    names = []
+    for n in range(3):
+        item = workspace.inbox / f"first-{n}.txt"
+        item.write_bytes(sample.read_bytes())
+        names.append(item)
+    fresh = workspace.root / ".prefect"
+    import shutil
+
+    shutil.rmtree(fresh, ignore_errors=True)  # a new workspace: no database yet
+    runs = [subprocess.Popen([sys.executable, "-m", "flows.cli", "translate", str(item), "--to", "fr", "--provider",
+                              "libre", "--workspace", str(workspace.root)], env=env, cwd=REPO,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for item in names]
+    outcomes = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], [err for _, err in outcomes]
+    assert all("fr: 4 drafted" in out for out, _ in outcomes)
+    assert processes_mentioning(str(workspace.prefect_home)) == []

@@ -13,8 +13,13 @@ import time
 
 import httpx
 import polib
+import pytest
 
 from tests.conftest import REPO, free_port
+from tests.support.processes import processes_mentioning
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
 
 SLUG = "000_220f3de444a27c17"
 
@@ -32,24 +37,11 @@ def read_until(proc: subprocess.Popen, marker: str, timeout: float) -> str:
     return seen
 
 
-def processes_mentioning(text: str) -> list[str]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode("utf-8", "replace")
-            except OSError:
-                continue
-            if text in cmdline:
-                found.append(cmdline)
-    return found
-
-
 def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspace) -> None:
     port, desk_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["TARJAMA_MT_BACKOFF"] = "0.05"
-    demo = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "demo", "--port", str(port), "--desk-port", str(desk_port), "--workspace",
+    demo = subprocess.Popen([sys.executable, "-m", "flows.cli", "demo", "--port", str(port), "--desk-port", str(desk_port), "--workspace",
                              str(workspace.root)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         output = read_until(demo, "Ctrl-C stops everything", 240)
@@ -69,10 +61,11 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
             for entry in po:
                 entry.flags = []
             po.save(str(path))
-            approved = subprocess.run([sys.executable, "-m", "tarjama.cli", "approve", SLUG, "--lang", lang,
+            approved = subprocess.run([sys.executable, "-m", "flows.cli", "approve", SLUG, "--lang", lang,
                                        "--reviewer", "Demo Reviewer", "--workspace", str(workspace.root)],
                                       env=api_env, capture_output=True, text=True, timeout=180)
             assert approved.returncode == 0, approved.stdout + approved.stderr
+            assert f"published: content/published/{lang}/{SLUG}.html" in approved.stdout
         for lang in ("fr", "en", "ar"):
             folder = workspace.published / lang
             assert {f"{SLUG}.html", f"{SLUG}.md", f"{SLUG}.json", "index.html", "feed.xml"} <= {p.name for p in folder.iterdir()}
@@ -80,6 +73,5 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
         demo.send_signal(signal.SIGINT)
         rest = demo.communicate(timeout=60)[0].decode("utf-8", "replace")
     assert "nothing left running" in rest
-    time.sleep(1)
-    assert processes_mentioning(str(workspace.root)) == []
+    wait_for(lambda: not processes_mentioning(str(workspace.root)), 30, "every process of the demo to exit")
     assert processes_mentioning(f"--port {port}") == [] and processes_mentioning(f"--port {desk_port}") == []

@@ -10,13 +10,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tarjama.desk.reviewers import save_reviewer
 from tests.conftest import REPO, SAMPLE, free_port, make_workspace, start_sample_run
+from tests.support.waiting import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "test-artifacts" / "screenshots"
@@ -34,14 +34,16 @@ def desk_url(served, prefect_harness, tmp_path_factory):
     save_reviewer(ws.root / "reviewers.toml", "Amina", ["fr"], "correct horse battery")
     port = free_port()
     env = {**os.environ, "PREFECT_API_URL": prefect_harness}
-    log = open(ws.root / "desk.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "tarjama.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
+    log = open(ws.root / "desk.log", "wb")  # noqa: SIM115 - closed when the desk stops
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert proc.poll() is None and time.monotonic() < deadline, (ws.root / "desk.log").read_text()
-            time.sleep(0.2)
+        def listening() -> bool:
+            assert proc.poll() is None, (ws.root / "desk.log").read_text()
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+
+        wait_for(listening, 60, "the desk to listen")
         yield f"http://127.0.0.1:{port}", ws
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -98,7 +100,7 @@ def test_translator_reviews_the_sample_and_publishes_french(desk_url, browser) -
     assert (SHOTS / "queue.png").stat().st_size > 5000 and (SHOTS / "review.png").stat().st_size > 5000
 
     page.get_by_role("button", name="Send for publication").click()
-    expect(page.locator(".outcome")).to_have_text("fr approved by Amina", timeout=120_000)
+    expect(page.locator(".outcome")).to_have_text("fr approved by Amina and published", timeout=120_000)
     page.locator("#published-link").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("article")).to_contain_text(CORRECTION)

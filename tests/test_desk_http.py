@@ -9,6 +9,7 @@ import polib
 import pytest
 from fastapi.testclient import TestClient
 
+from flows.cli import PrefectChannel
 from tarjama.desk.app import create_app
 from tarjama.desk.reviewers import save_reviewer
 from tarjama.desk.sessions import COOKIE
@@ -27,7 +28,7 @@ def desk(served, tmp_path_factory):
     reviewers = ws.root / "reviewers.toml"
     save_reviewer(reviewers, "Amina", ["fr"], PASSWORD)
     save_reviewer(reviewers, "John", ["en"], PASSWORD)
-    return ws, create_app(ws, reviewers)
+    return ws, create_app(ws, reviewers, PrefectChannel())
 
 
 def csrf_of(html: str) -> str:
@@ -142,7 +143,7 @@ def test_hostile_text_is_shown_not_run(desk) -> None:
 
 
 def test_decisions_go_to_the_waiting_run_and_publish(desk) -> None:
-    ws, app = desk
+    _ws, app = desk
     amina, csrf = login(app, "Amina")
     refused = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "csrf": csrf})
     assert refused.status_code == 409 and "not reviewed (fuzzy)" in refused.text
@@ -154,7 +155,7 @@ def test_decisions_go_to_the_waiting_run_and_publish(desk) -> None:
     assert amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "maybe", "csrf": csrf}).status_code == 400
     published = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "note": "bon", "csrf": csrf})
     assert published.status_code == 200, published.text
-    assert "fr approved by Amina" in published.text and f'href="/published/fr/{SLUG}.html"' in published.text
+    assert "fr approved by Amina and published" in published.text and f'href="/published/fr/{SLUG}.html"' in published.text
     page = amina.get(f"/published/fr/{SLUG}.html")
     assert page.status_code == 200 and "Texte relu au bureau." in page.text
     assert f'/published/fr/{SLUG}.html' in amina.get(f"/review/{SLUG}/fr").text
@@ -170,3 +171,78 @@ def test_logout_needs_csrf_and_ends_the_session(desk) -> None:
     assert amina.post("/logout").status_code == 403
     assert amina.post("/logout", data={"csrf": csrf}, follow_redirects=False).headers["location"] == "/login"
     assert amina.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_published_pages_are_404_before_anything_is_published(tmp_path) -> None:
+    ws = make_workspace(tmp_path / "empty")
+    client = TestClient(create_app(ws, ws.root / "reviewers.toml"))
+    missing = client.get(f"/published/fr/{SLUG}.html")
+    assert missing.status_code == 404
+
+
+def test_translations_that_cannot_be_stored_are_refused_with_a_4xx(desk) -> None:
+    ws, app = desk
+    amina, csrf = login(app, "Amina")
+    path = ws.catalog_path(SLUG, "fr")
+    before = path.read_bytes()
+    base = rows(amina)["p2.s1"]["base"]
+    url = f"/review/{SLUG}/fr/segments/p2.s1"
+    json_accept = {"Accept": "application/json"}
+    huge = amina.post(url, data={"text": "x" * 1_000_000, "base": base, "csrf": csrf}, headers=json_accept)
+    assert huge.status_code in (400, 413)
+    nul = amina.post(url, data={"text": "Texte\x00caché", "base": base, "csrf": csrf}, headers=json_accept)
+    assert nul.status_code == 400 and "U+0000" in nul.json()["error"]
+    invalid = amina.post(url, content=f"text=%FF%FE&base={base}&csrf={csrf}".encode(), headers={
+        **json_accept, "Content-Type": "application/x-www-form-urlencoded"})
+    assert invalid.status_code == 400 and "not valid UTF-8" in invalid.json()["error"]
+    multipart = amina.post(url, files={"text": (None, "x")}, data={"base": base, "csrf": csrf}, headers=json_accept)
+    assert multipart.status_code == 415
+    assert path.read_bytes() == before
+
+
+def test_state_changing_requests_from_another_origin_are_refused(desk) -> None:
+    _, app = desk
+    amina, csrf = login(app, "Amina")
+    base = rows(amina)["p2.s1"]["base"]
+    forged = amina.post(f"/review/{SLUG}/fr/segments/p2.s1", data={"text": "x", "base": base, "csrf": csrf},
+                        headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "did not come from the desk" in forged.text
+    own = amina.post(f"/review/{SLUG}/fr/segments/p2.s1", data={"text": "Texte.", "base": base, "csrf": csrf},
+                     headers={"Origin": "http://testserver", "Accept": "application/json"})
+    assert own.status_code == 200
+
+
+def test_login_takes_the_same_work_for_unknown_names_and_shows_only_its_own_messages(desk, monkeypatch) -> None:
+    """Unknown names are checked against a dummy hash (counted here, not timed), and ?error= shows no text."""
+    import tarjama.desk.app as desk_app
+
+    _, app = desk
+    checked: list[str] = []
+    real = desk_app.verify_password
+    monkeypatch.setattr(desk_app, "verify_password", lambda password, stored: checked.append(stored) or
+                        real(password, stored))
+    client = TestClient(app)
+    page = client.get("/login")
+    for name in ("Amina", "Nobody-At-All"):
+        answer = client.post("/login", data={"name": name, "password": "wrong password", "csrf": csrf_of(page.text)})
+        assert answer.status_code == 401
+    assert len(checked) == 2 and all(stored.startswith("scrypt$") for stored in checked)
+    injected = client.get("/login?error=<b>Your+account+is+locked,+call+555-0100</b>")
+    assert "locked" not in injected.text and "555-0100" not in injected.text
+    assert "Your session ended" in client.get("/login?error=expired").text
+
+
+def test_sessions_survive_a_desk_restart_and_expire(desk) -> None:
+    from tarjama.desk.sessions import IDLE_SECONDS, SessionStore
+
+    ws, _ = desk
+    store_path = ws.root / ".tarjama" / "test-sessions.sqlite"
+    first = create_app(ws, ws.root / "reviewers.toml", PrefectChannel(), SessionStore(store_path))
+    client, _ = login(first, "Amina")
+    restarted = create_app(ws, ws.root / "reviewers.toml", PrefectChannel(), SessionStore(store_path))
+    again = TestClient(restarted)
+    again.cookies.set(COOKIE, client.cookies.get(COOKIE))
+    assert again.get("/", follow_redirects=False).status_code == 200  # still logged in after the restart
+    assert client.cookies.get(COOKIE) not in store_path.read_bytes().decode("latin-1")  # only a hash is kept
+    later = SessionStore(store_path, clock=lambda: __import__("time").time() + IDLE_SECONDS + 1)
+    assert later.get(client.cookies.get(COOKIE)) is None

@@ -26,7 +26,8 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
     assert state.is_completed()
     results = state.result()["drafts"]
     assert state.result()["review"] == "not started"  # no deployment: drafts only
-    assert [(r["lang"], len(r["drafted"]), r["failed"]) for r in results] == [("fr", 4, []), ("en", 4, [])]
+    assert [(r["lang"], r["new_drafts"], r["failed"]) for r in results] == [("fr", 4, []), ("en", 4, [])]
+    assert state.result()["providers"] == ["libre"]
     assert len(libre_env.requests) == 8
     for lang in ("fr", "en"):
         po = polib.pofile(str(workspace.catalog_path("000_220f3de444a27c17", lang)))
@@ -37,7 +38,7 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
         assert run.name == "000_220f3de444a27c17"
         summary = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["drafts-000-220f3de444a27c17-fr"])))
         assert summary and "translations/000_220f3de444a27c17/fr.po" in summary[0].data
-        assert "| 4 | 4 | 0 |" in summary[0].data
+        assert "| 4 | 4 | 0 | 0 |" in summary[0].data and "providers: libre" in summary[0].data
         progress = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mt-progress-000-220f3de444a27c17-en"])))
         assert progress and progress[0].type == "progress" and float(progress[0].data) == 100.0
 
@@ -53,7 +54,7 @@ def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sa
 
 def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) -> None:
     from flows.translate_article import translate_article
-    from tarjama.mt.loopback import refused_url
+    from tests.support.mt_servers import refused_url
 
     monkeypatch.setenv("TARJAMA_LIBRE_URL", refused_url())
     monkeypatch.setenv("TARJAMA_MT_BACKOFF", "0.01")
@@ -70,7 +71,7 @@ def test_bad_item_fails_the_flow_with_the_input_error(workspace) -> None:
     bad = workspace.inbox / "empty.txt"
     bad.write_text("")
     state = translate_article(item_path=str(bad), workspace=str(workspace.root), return_state=True)
-    assert state.is_failed() and "the file is empty" in state.message
+    assert state.is_failed() and state.message == f"{bad}: the file is empty; give an item with Arabic text"
 
 
 def test_pasted_item_becomes_an_inbox_file_and_is_drafted(workspace, libre_env) -> None:
@@ -81,7 +82,7 @@ def test_pasted_item_becomes_an_inbox_file_and_is_drafted(workspace, libre_env) 
                                workspace=str(workspace.root))
     saved = list(workspace.inbox.glob("pasted-*.md"))
     assert len(saved) == 1 and result["slug"] == saved[0].stem
-    assert [(r["lang"], len(r["drafted"])) for r in result["drafts"]] == [("fr", 3)]  # headline + 2 sentences
+    assert [(r["lang"], r["new_drafts"]) for r in result["drafts"]] == [("fr", 3)]  # headline + 2 sentences
 
 
 def test_pasted_text_that_is_not_arabic_is_refused_and_not_saved(workspace) -> None:
@@ -91,3 +92,31 @@ def test_pasted_text_that_is_not_arabic_is_refused_and_not_saved(workspace) -> N
                               return_state=True)
     assert state.is_failed() and "pasted item: the text is not Arabic" in state.message
     assert [p.name for p in workspace.inbox.iterdir()] == ["000_220f3de444a27c17.txt"]
+
+
+def test_the_provider_chain_comes_from_the_one_settings_model(workspace, sample, libre_env, monkeypatch) -> None:
+    """No explicit providers: the run uses the configured chain (environment over tarjama.toml) and says so."""
+    from flows.translate_article import translate_article
+
+    (workspace.root / "tarjama.toml").write_text('providers = ["google"]\n', encoding="utf-8")
+    monkeypatch.setenv("TARJAMA_PROVIDERS", "libre")
+    result = translate_article(item_path=str(sample), targets=["fr"], workspace=str(workspace.root))
+    assert result["providers"] == ["libre"] and len(libre_env.requests) == 4
+    from tarjama.review.state import item_review
+
+    assert item_review(workspace, "000_220f3de444a27c17").providers == ("libre",)  # recorded with the run
+
+
+def test_parameters_of_the_run_form_have_titles_choices_and_hide_what_the_deployment_decides() -> None:
+    from flows.forms import editor_schema
+    from flows.translate_article import translate_article
+
+    schema = editor_schema(translate_article.to_deployment(name="x")._parameter_openapi_schema.model_dump())
+    props = schema["properties"]
+    assert set(props) == {"item_path", "headline", "body", "targets", "providers"}
+    assert all(p.get("title") and p.get("description") for p in props.values())
+    defs = schema.get("definitions", {})
+    targets = props["targets"]["items"]
+    enum = targets.get("enum") or defs.get(targets.get("$ref", "").rsplit("/", 1)[-1], {}).get("enum")
+    assert {"fr", "en"} <= set(enum)
+    assert "libre" in str(props["providers"])

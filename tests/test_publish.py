@@ -3,6 +3,7 @@ escaping of hostile text in every output; atomic, idempotent, versioned publicat
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -12,13 +13,16 @@ import feedparser
 import polib
 import pytest
 import yaml
+from babel import dates as babel_dates
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from tarjama.drafts import draft_item
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tarjama.publish.site import publish_item
-from tarjama.review import decide
+from tarjama.review.decisions import stamp_approval
 from tests.conftest import REPO, settings_for
 
 SLUG = "000_220f3de444a27c17"
@@ -44,7 +48,7 @@ def approve_all(ws, slug: str, lang: str, reviewer: str = "Amina", edit=None) ->
     if edit:
         edit(po)
     po.save(str(path))
-    assert decide(ws, slug, lang, "approve", reviewer).accepted
+    assert stamp_approval(ws.catalog_path(slug, lang), reviewer) == []
 
 
 @pytest.fixture
@@ -221,3 +225,62 @@ def test_shipped_schema_is_iptcs_official_one() -> None:
         pytest.fail(f"IPTC's ninjs schema is missing at {SHARED_SCHEMA}")
     shipped = REPO / "tarjama" / "publish" / "ninjs-schema_2.2.json"
     assert json.loads(shipped.read_text(encoding="utf-8")) == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
+
+
+def _approved_item(workspace, libre, name: str, front: str, suffix: str = ".md"):
+    path = workspace.inbox / f"{name}{suffix}"
+    path.write_text(front, encoding="utf-8")
+    return path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moment=st.datetimes(min_value=dt.datetime(1950, 1, 1), max_value=dt.datetime(2099, 12, 31)),
+       form=st.sampled_from(["date", "naive-T", "naive-space", "naive-minutes", "utc-Z", "offset", "fraction", "json"]),
+       offset=st.integers(-12 * 60, 14 * 60).map(lambda m: m - m % 15),
+       zone=st.sampled_from(["UTC", "Africa/Casablanca", "Europe/Paris", "America/New_York", "Asia/Kolkata"]))
+def test_every_date_form_ingest_accepts_publishes(workspace, libre, ninjs_validator, moment, form, offset, zone) -> None:
+    """Whatever date form ingest accepts (front matter or ninjs, with or without time and zone, in any newsroom
+    timezone), the item publishes: valid ninjs date-times, and the page shows the item's own calendar day."""
+    from tarjama.publish.render import Published, alternates_for, render_html, render_ninjs
+    from tarjama.publish.version import versions_from_catalog
+
+    sign, hours, minutes = ("+" if offset >= 0 else "-"), abs(offset) // 60, abs(offset) % 60
+    text = {"date": f"{moment:%Y-%m-%d}", "naive-T": f"{moment:%Y-%m-%dT%H:%M:%S}",
+            "naive-space": f"{moment:%Y-%m-%d %H:%M:%S}", "naive-minutes": f"{moment:%Y-%m-%d %H:%M}",
+            "utc-Z": f"{moment:%Y-%m-%dT%H:%M:%S}Z", "offset": f"{moment:%Y-%m-%dT%H:%M:%S}{sign}{hours:02d}:{minutes:02d}",
+            "fraction": f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond:06d}+01:00",
+            "json": f"{moment:%Y-%m-%dT%H:%M:%S}{sign}{hours:02d}{minutes:02d}"}[form]
+    if form == "json":
+        doc = {"uri": "urn:x:1", "versioncreated": text, "body_text": "أعلنت الوزارة اليوم عن برنامج جديد."}
+        path = _approved_item(workspace, libre, "dated", json.dumps(doc, ensure_ascii=False), ".json")
+    else:
+        path = _approved_item(workspace, libre, "dated", f"---\ndate: {text}\nslug: dated\n---\n\nأعلنت الوزارة اليوم.\n")
+    item = load_item(path, workspace, timezone=zone)
+    manifest = {"slug": item.slug, "date": item.date, "source_url": None, "section": None}
+    po = polib.POFile()
+    po.append(polib.POEntry(msgctxt="p1.s1", msgid=item.paragraphs[0], msgstr="Le ministère a annoncé."))
+    po.metadata = {"X-Tarjama-Approved-By": "Amina", "X-Tarjama-Approved-At": "2025-01-30T10:00:00+00:00"}
+    original, translation = versions_from_catalog(po, manifest, "fr")
+    alternates = alternates_for("http://localhost:8000/", item.slug, ["fr", "ar"])
+    stamp = "2025-01-30T10:00:00+00:00"
+    for version in (translation, original):
+        doc = render_ninjs(Published(version, 1, stamp, stamp), alternates, "http://localhost:8000/")
+        errors = list(ninjs_validator.iter_errors(doc))
+        assert not errors, (text, zone, errors[0].message)
+    page = render_html(Published(translation, 1, stamp, stamp), alternates)
+    day = dt.date.fromisoformat(item.date[:10])
+    assert babel_dates.format_date(day, format="long", locale="fr") in page
+
+
+def test_naive_time_in_front_matter_publishes_end_to_end(workspace, libre, ninjs_validator) -> None:
+    """The issue's item: ``date: 2015-07-23 19:25:42``. Approved, it publishes; nothing says approved and
+    published unless the files exist."""
+    path = _approved_item(workspace, libre, "scraped", "---\ndate: 2015-07-23 19:25:42\n---\n\n"
+                          "أعلنت الوزارة اليوم عن برنامج جديد لدعم الشباب في المناطق القروية.\n")
+    item = load_item(path, workspace)
+    draft_item(workspace, item, ["fr"], MTEngine(settings_for(libre)))
+    approve_all(workspace, item.slug, "fr")
+    publish_item(workspace, item.slug, "fr")
+    doc = json.loads((workspace.published / "fr" / f"{item.slug}.json").read_text(encoding="utf-8"))
+    assert doc["contentcreated"] == "2015-07-23T19:25:42+00:00" and not list(ninjs_validator.iter_errors(doc))
+    assert "23 juillet 2015" in (workspace.published / "fr" / f"{item.slug}.html").read_text(encoding="utf-8")

@@ -1,18 +1,24 @@
-"""The whole loop through a served deployment on a real Prefect server: drafts, suspension,
-resume with a decision, publication, and no MT request after a resume."""
+"""The whole loop through a served deployment on a real Prefect server: drafts, suspension, decisions as
+durable requests, publication (and its failures), one live run per item, no MT request after a resume."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-import time
+import threading
 
 import polib
 import pytest
 
-from tests.conftest import SAMPLE, make_workspace, settle
+from tarjama.review import events as log
+from tarjama.review.events import Channel
+from tarjama.review.report import Verdict
+from tarjama.review.state import item_review
+from tests.conftest import REPO, SAMPLE, make_workspace, settle
+from tests.support.waiting import wait_for
 
 SLUG = "000_220f3de444a27c17"
 
@@ -20,13 +26,21 @@ SLUG = "000_220f3de444a27c17"
 @pytest.fixture(scope="module")
 def loop(served, tmp_path_factory):
     """A workspace of its own for this module's runs, and the served deployment's LibreTranslate."""
-    ws = make_workspace(tmp_path_factory.mktemp("loop") / "ws", SAMPLE.name, "slow-review.txt")
+    ws = make_workspace(tmp_path_factory.mktemp("loop") / "ws", SAMPLE.name, "slow-review.txt", "race.txt",
+                        "corrected.txt")
     served.reset()
     return ws, served
 
 
-def clear_fuzzy(ws, lang: str, first_text: str | None = None) -> None:
-    path = ws.catalog_path(SLUG, lang)
+def start(ws, name: str, **params):
+    from flows.control import start_run
+
+    return start_run({"item_path": str(ws.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
+                      "workspace": str(ws.root), **params}, name=name.rsplit(".", 1)[0])
+
+
+def clear_fuzzy(ws, slug: str, lang: str, first_text: str | None = None) -> None:
+    path = ws.catalog_path(slug, lang)
     po = polib.pofile(str(path))
     for entry in po:
         entry.flags = []
@@ -35,125 +49,195 @@ def clear_fuzzy(ws, lang: str, first_text: str | None = None) -> None:
     po.save(str(path))
 
 
-def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> None:
-    from flows.control import send_decision, start_run, waiting_runs
+def decide(ws, slug: str, lang: str, decision: str, reviewer: str, note: str = ""):
+    from flows.control import submit_decision
 
+    return submit_decision(ws, slug, lang, decision, reviewer, note, channel=Channel.CLI, wait=180)
+
+
+def tarjama(ws, env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args, "--workspace", str(ws.root)], env=env,
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+
+
+def sample_requests(libre, ws) -> list[dict]:
+    """Requests for the sample's sentences (the session's inbox burst drafts other texts meanwhile)."""
+    from tarjama.ingest import load_item
+    from tarjama.segment import segment_item
+
+    sentences = {segment.text for segment in segment_item(load_item(ws.inbox / SAMPLE.name, ws))}
+    return [r for r in libre.requests if r.get("q") in sentences]
+
+
+def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> None:
     ws, libre = loop
-    run = start_run({"item_path": str(ws.inbox / SAMPLE.name), "targets": ["fr", "en"], "providers": ["libre"],
-                     "workspace": str(ws.root)})
-    run = settle(run.id)
+    run = settle(start(ws, SAMPLE.name).id)
     assert run.state.name == "Suspended", run.state
     assert run.name == SLUG
-    assert len(libre.requests) == 8  # 4 segments x 2 languages, once
+    assert len(sample_requests(libre, ws)) == 8  # 4 segments x 2 languages, once
 
-    waiting = waiting_runs(SLUG, ws)
-    assert [r.id for r in waiting] == [run.id]
-    refused = send_decision(ws, waiting[0], "fr", "approve", "Amina", "")
-    assert refused.outcome == "refused" and "p1.s1: not reviewed (fuzzy)" in refused.blockers
-    assert settle(run.id).state.name == "Suspended"
-
-    changes = send_decision(ws, waiting_runs(SLUG, ws)[0], "en", "request_changes", "John", "check the law number")
-    assert changes.outcome == "changes-requested"
-    assert settle(run.id).state.name == "Suspended"
-
-    clear_fuzzy(ws, "fr", "Texte corrigé par la traductrice.")
-    approved = send_decision(ws, waiting_runs(SLUG, ws)[0], "fr", "approve", "Amina", "relu")
-    assert approved.outcome == "approved"
-    assert settle(run.id).state.name == "Suspended"  # English still waits
+    refused = decide(ws, SLUG, "fr", "request_changes", "Amina", "relire le titre")
+    assert refused.verdict is Verdict.CHANGES_REQUESTED and refused.request.reviewer == "Amina"
+    clear_fuzzy(ws, SLUG, "fr", "Texte corrigé par la traductrice.")
+    approved = decide(ws, SLUG, "fr", "approve", "Amina", "relu")
+    assert approved.verdict is Verdict.PUBLISHED, approved.summary(SLUG)
+    assert approved.published_paths(ws) == [f"content/published/{lang}/{SLUG}.{ext}" for lang in ("fr", "ar")
+                                            for ext in ("html", "md", "json")]
     fr_page = ws.published / "fr" / f"{SLUG}.html"
     assert "Texte corrigé par la traductrice." in fr_page.read_text(encoding="utf-8")
-    assert (ws.published / "ar" / f"{SLUG}.html").exists() and not (ws.published / "en").exists()
-    header = polib.pofile(str(ws.catalog_path(SLUG, "fr"))).metadata
-    assert header["X-Tarjama-Approved-By"] == "Amina" and header["X-Tarjama-Review-Note"] == "relu"
+    assert not (ws.published / "en").exists()
+    assert settle(run.id).state.name == "Suspended"  # English still waits
 
-    clear_fuzzy(ws, "en")
-    done = send_decision(ws, waiting_runs(SLUG, ws)[0], "en", "approve", "John", "")
-    assert done.outcome == "approved"
-    final = settle(run.id)
+    clear_fuzzy(ws, SLUG, "en")
+    done = decide(ws, SLUG, "en", "approve", "John")
+    assert done.verdict is Verdict.PUBLISHED
+    final = wait_for(lambda: (r := settle(run.id)).state.is_completed() and r, 120, "the run to complete")
     assert final.state.is_completed(), final.state
-    assert (ws.published / "en" / f"{SLUG}.json").exists()
     assert 'hreflang="en"' in fr_page.read_text(encoding="utf-8")  # fr links to the new English version
-    assert len(libre.requests) == 8  # no MT request after any resume
+    assert len(sample_requests(libre, ws)) == 8  # no MT request after any resume
 
-    from tarjama.review import read_events
+    outcomes = [(e.lang, e.outcome.value) for e in log.read(ws, SLUG) if isinstance(e, log.DecisionMade)]
+    assert outcomes == [("fr", "changes-requested"), ("fr", "approved"), ("en", "approved")]
 
-    kinds = [(e["event"], e.get("lang"), e.get("outcome")) for e in read_events(ws, SLUG)]
-    assert kinds == [("waiting", None, None), ("decision", "fr", "refused"), ("decision", "en", "changes-requested"),
-                     ("decision", "fr", "approved"), ("published", "fr", None), ("decision", "en", "approved"),
-                     ("published", "en", None)]
+
+def test_two_reviewers_deciding_at_once_ten_times_lose_nothing_and_hear_their_own_outcome(loop) -> None:
+    """fr and en decided in the same instant, ten rounds in a row: every request is taken once, each sender
+    is told the outcome of their own request (never the other reviewer's), and the last round publishes both."""
+    ws, _ = loop
+    slug = "race"
+    assert settle(start(ws, "race.txt").id).state.name == "Suspended"
+    for round_ in range(10):
+        last = round_ == 9
+        if last:
+            clear_fuzzy(ws, slug, "fr")
+            clear_fuzzy(ws, slug, "en")
+        reports: dict[str, object] = {}
+        barrier = threading.Barrier(2)
+
+        def send(lang: str, reviewer: str, round_=round_, last=last, reports=reports, barrier=barrier) -> None:
+            barrier.wait()
+            reports[lang] = decide(ws, slug, lang, "approve" if last else "request_changes", reviewer,
+                                   f"round {round_} from {reviewer}")
+
+        threads = [threading.Thread(target=send, args=(lang, who)) for lang, who in (("fr", "Amina"), ("en", "John"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for lang, who in (("fr", "Amina"), ("en", "John")):
+            report = reports[lang]
+            assert report.request.reviewer == who and report.request.lang == lang
+            expected = Verdict.PUBLISHED if last else Verdict.CHANGES_REQUESTED
+            assert report.verdict is expected, (round_, lang, report.summary(slug))
+            if not last:
+                assert report.summary(slug) == f"{lang}: changes requested by {who} (round {round_} from {who})"
+    made = [e for e in log.read(ws, slug) if isinstance(e, log.DecisionMade)]
+    requested = [e for e in log.read(ws, slug) if isinstance(e, log.DecisionRequested)]
+    assert len(requested) == 20 and sorted(e.request for e in made) == sorted(e.request for e in requested)
+    assert (ws.published / "fr" / f"{slug}.html").is_file() and (ws.published / "en" / f"{slug}.html").is_file()
 
 
 def test_review_timeout_fails_the_run_naming_the_waiting_languages(loop) -> None:
-    from flows.control import start_run
+    from flows.control import read_run
 
     ws, _ = loop
-    run = start_run({"item_path": str(ws.inbox / "slow-review.txt"), "targets": ["fr", "en"], "providers": ["libre"],
-                     "workspace": str(ws.root), "review_timeout_hours": 3 / 3600})
+    run = start(ws, "slow-review.txt", review_timeout_hours=3 / 3600)
     assert settle(run.id).state.name == "Suspended"
-    deadline = time.monotonic() + 30
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        while (state := client.read_flow_run(run.id).state).name == "Suspended" and time.monotonic() < deadline:
-            time.sleep(0.5)
-    assert state.is_failed(), state
+    state = wait_for(lambda: (s := read_run(run.id).state).is_failed() and s, 60, "the review to time out")
     assert "Review timed out" in state.message and "still waiting for: fr, en" in state.message
+    assert item_review(ws, "slow-review").langs["fr"].state.value == "timed out"
 
 
-def test_cli_hands_the_item_to_the_review_loop_and_decides(loop, prefect_harness) -> None:
-    ws, libre = loop
-    item = ws.inbox / "cli-item.txt"
-    shutil.copy(SAMPLE, item)
+def test_cli_hands_items_over_decides_reports_failed_publications_and_republishes(loop, prefect_harness,
+                                                                                 tmp_path) -> None:
+    _, libre = loop
+    ws = make_workspace(tmp_path / "cli", "cli-item.txt")  # nothing published here yet
     env = {**os.environ, "PREFECT_API_URL": prefect_harness, "TARJAMA_LIBRE_URL": libre.url}
-
-    def tarjama(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tarjama.cli", *args, "--workspace", str(ws.root)], env=env,
-                              capture_output=True, text=True, timeout=180)
-
-    started = tarjama("translate", str(item), "--provider", "libre")
+    item = ws.inbox / "cli-item.txt"
+    started = tarjama(ws, env, "translate", str(item), "--provider", "libre")
     assert started.returncode == 0, started.stderr
     assert "started on the served deployment" in started.stdout and "run state: Suspended" in started.stdout
     assert "tarjama approve cli-item --lang fr" in started.stdout
+    again = tarjama(ws, env, "translate", str(item), "--provider", "libre")
+    assert again.returncode == 0 and "already in review, unchanged" in again.stdout  # no second run
 
-    early = tarjama("approve", "cli-item", "--lang", "fr", "--reviewer", "Amina")
+    early = tarjama(ws, env, "approve", "cli-item", "--lang", "fr", "--reviewer", "Amina")
     assert early.returncode == 1 and "cannot approve cli-item fr: p1.s1: not reviewed (fuzzy)" in early.stderr
     assert early.stderr.count("\n") == 1
 
-    path = ws.catalog_path("cli-item", "fr")
-    po = polib.pofile(str(path))
-    for entry in po:
-        entry.flags = []
-    po.save(str(path))
-    approved = tarjama("approve", "cli-item", "--lang", "fr", "--reviewer", "Amina", "--note", "ok")
-    assert approved.returncode == 0, approved.stderr
-    assert "fr approved by Amina" in approved.stdout and "content/published/fr/cli-item.html" in approved.stdout
+    clear_fuzzy(ws, "cli-item", "fr")
+    blocked = ws.published
+    blocked.write_text("not a folder: publishing cannot write here\n")  # the cause of the failure
+    failed = tarjama(ws, env, "approve", "cli-item", "--lang", "fr", "--reviewer", "Amina", "--note", "ok")
+    assert failed.returncode == 4, failed.stdout + failed.stderr
+    assert "fr approved by Amina, but publication failed" in failed.stderr and "published:" not in failed.stdout
+    assert "tarjama publish cli-item --lang fr" in failed.stderr
+    rows = {(r["slug"], r["lang"]): r for r in json.loads(tarjama(ws, env, "status", "--json").stdout)}
+    assert rows[("cli-item", "fr")]["review_state"] == "publication failed"
 
-    asked = tarjama("request-changes", "cli-item", "--lang", "en", "--reviewer", "John", "--note", "names")
+    blocked.unlink()  # fixed
+    republished = tarjama(ws, env, "publish", "cli-item", "--lang", "fr")
+    assert republished.returncode == 0, republished.stderr
+    assert "published: content/published/fr/cli-item.html" in republished.stdout
+    assert (ws.published / "fr" / "cli-item.html").is_file()
+
+    asked = tarjama(ws, env, "request-changes", "cli-item", "--lang", "en", "--reviewer", "John", "--note", "names")
     assert asked.returncode == 0 and "en: changes requested by John (names)" in asked.stdout
+    done_twice = tarjama(ws, env, "approve", "cli-item", "--lang", "fr", "--reviewer", "Amina")
+    assert done_twice.returncode == 1 and "is not waiting for a decision: published v1" in done_twice.stderr
 
-    status = tarjama("status", "--json")
-    rows = {(r["slug"], r["lang"]): r for r in __import__("json").loads(status.stdout)}
-    assert rows[("cli-item", "fr")]["review"].startswith("approved by Amina")
-    assert rows[("cli-item", "en")]["review"].startswith("waiting (changes requested) since")
+    rows = {(r["slug"], r["lang"]): r for r in json.loads(tarjama(ws, env, "status", "--json").stdout)}
+    assert rows[("cli-item", "fr")]["review"].startswith("published v1")
+    assert rows[("cli-item", "en")]["review"].startswith("changes requested by John")
     assert rows[("cli-item", "en")]["run_state"] == "Suspended"
 
-    nothing = tarjama("approve", "no-such-item", "--lang", "fr", "--reviewer", "Amina")
+    nothing = tarjama(ws, env, "approve", "no-such-item", "--lang", "fr", "--reviewer", "Amina")
     assert nothing.returncode == 2 and "no catalog" in nothing.stderr
 
 
-def test_an_item_dropped_into_the_inbox_starts_a_run(served, served_workspace) -> None:
-    from flows.control import waiting_runs
+def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_item_needs_no_review(loop) -> None:
+    from flows.control import read_run
+
+    ws, _ = loop
+    slug = "corrected"
+    first = settle(start(ws, "corrected.txt").id)
+    assert first.state.name == "Suspended"
+    path = ws.inbox / "corrected.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nوأضاف المتحدث أن العمل سيستمر.\n", encoding="utf-8")
+    second = settle(start(ws, "corrected.txt").id)
+    assert second.state.name == "Suspended"
+    old = read_run(first.id).state
+    assert old.is_cancelled() and f"superseded by run {second.id}" in old.message
+    assert item_review(ws, slug).current_run == str(second.id)
+
+    for lang in ("fr", "en"):
+        clear_fuzzy(ws, slug, lang)
+        assert decide(ws, slug, lang, "approve", "Amina").verdict is Verdict.PUBLISHED
+    third = settle(start(ws, "corrected.txt").id)  # the same, unchanged item again
+    assert third.state.is_completed(), third.state  # nothing to review: it does not wait
+    published = [e for e in log.read(ws, slug) if isinstance(e, log.Waiting) and e.run_id == str(third.id)]
+    assert published[0].langs == [] and published[0].already_approved == ["fr", "en"]
+
+
+def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(served, served_workspace) -> None:
+    """The session's `tarjama serve` started with a burst already in its inbox and one more dropped while it
+    was starting (see conftest): each gets a run, and an item ingest refuses is logged, not started."""
+    from flows.control import LIVE, runs_of
 
     ws = served_workspace
-    time.sleep(2.5)  # the watcher's first look takes the inbox as it is
-    (ws.inbox / "not-arabic.txt").write_text("Only English text here, no Arabic at all.", encoding="utf-8")
-    shutil.copy(SAMPLE, ws.inbox / "dropped-item.txt")
-    deadline = time.monotonic() + 90
-    while not (runs := waiting_runs("dropped-item", ws)) and time.monotonic() < deadline:
-        time.sleep(1)
-    assert runs, (ws.root / "serve.log").read_text()
-    assert polib.pofile(str(ws.catalog_path("dropped-item", "fr"))).percent_translated() == 0  # drafts are fuzzy
-    assert len(polib.pofile(str(ws.catalog_path("dropped-item", "fr")))) == 4
-    log = (ws.root / "serve.log").read_text()
-    assert "not-arabic.txt: the text is not Arabic" in log
+    expected = sorted(p.stem for p in ws.inbox.glob("*.txt") if p.stem != "not-arabic")
+
+    def all_suspended():
+        names = sorted({r.name for r in runs_of(None, ws, LIVE) if r.state.name == "Suspended"})
+        return names if names == expected else None
+
+    wait_for(all_suspended, 240, f"runs for {expected}")
+    for slug in expected:
+        po = polib.pofile(str(ws.catalog_path(slug, "fr")))
+        assert len(po) == 4 and po.percent_translated() == 0  # drafts are fuzzy
+    serve_log = (ws.root / "serve.log").read_text()
+    assert "not-arabic.txt: the text is not Arabic" in serve_log
     assert not (ws.translations / "not-arabic").exists()
+    shutil.copy(SAMPLE, ws.inbox / "dropped-later.txt")
+    wait_for(lambda: any(r.name == "dropped-later" and r.state.name == "Suspended"
+                         for r in runs_of("dropped-later", ws, LIVE)), 120, "a run for an item dropped later")

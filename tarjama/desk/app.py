@@ -1,16 +1,21 @@
 """The review desk's web app: server-rendered pages, a little JavaScript, no build step.
 
 Reviewers log in and see only their languages. Every state-changing request
-needs the session's CSRF token; every text goes through Jinja2's autoescaping.
-Edits go through :mod:`tarjama.editing` (the catalog code the flow uses);
-decisions go to the waiting flow run through the same path as the CLI.
+must come from the desk's own pages (``Origin``), carry the session's CSRF
+token and be a strict URL-encoded UTF-8 form; every text goes through
+Jinja2's autoescaping. Edits go through :mod:`tarjama.editing` (the catalog
+store the flow uses); decisions go to the item's run through the
+:class:`ReviewChannel` the application passes in (the same path as the CLI),
+so this package never talks to Prefect itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,17 +23,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 
+from tarjama.desk.forms import FormError, parse_form
 from tarjama.desk.queue import waiting_queue
-from tarjama.desk.reviewers import Reviewer, load_reviewers, verify_password
-from tarjama.desk.sessions import COOKIE, Session, SessionStore
+from tarjama.desk.reviewers import Reviewer, dummy_hash, load_reviewers, verify_password
+from tarjama.desk.sessions import COOKIE, MAX_AGE_SECONDS, Session, SessionStore
 from tarjama.editing import StaleEditError, save_segment, segment_views, view_dict
 from tarjama.errors import InputError, TarjamaError
-from tarjama.review import DECISIONS, ApprovalRefused, precheck_decision, review_states
+from tarjama.review.decisions import ApprovalRefused, precheck_decision
+from tarjama.review.events import Decision
+from tarjama.review.report import DecisionReport, ExitStatus
+from tarjama.review.state import item_review
 from tarjama.workspace import Workspace
 
 HERE = Path(__file__).parent
-Decider = Callable[[Workspace, str, str, str, str, str], Any]
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -36,6 +45,27 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+LOGIN_MESSAGES = {"expired": "Your session ended: please log in again.", "wrong": "Wrong name or password."}
+
+
+class ReviewChannel(Protocol):
+    """What the desk needs from the orchestration layer."""
+
+    def decide(self, workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
+               note: str) -> DecisionReport: ...
+
+    def run_states(self, run_ids: list[str]) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class OfflineChannel:
+    """A desk with no orchestration behind it: edits work, decisions are refused with a clear message."""
+
+    def decide(self, workspace, slug, lang, decision, reviewer, note) -> DecisionReport:
+        raise TarjamaError("no Prefect server: decisions need the review loop (`make demo` or `tarjama serve`)")
+
+    def run_states(self, run_ids: list[str]) -> dict[str, str]:
+        return {}
 
 
 class SecurityHeaders:
@@ -62,25 +92,33 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class PublishedFiles(StaticFiles):
+    """The published folder, which exists only once something is published: until then, 404 (not a 500)."""
+
+    async def check_config(self) -> None:
+        if self.directory is not None and os.path.isdir(self.directory):
+            await super().check_config()
+
+    async def get_response(self, path: str, scope) -> Response:
+        if self.directory is None or not os.path.isdir(self.directory):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+
 class Denied(Exception):
     def __init__(self, status: int, message: str) -> None:
         self.status, self.message = status, message
 
 
-def default_decider(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str):
-    from flows.control import submit_decision
-
-    return submit_decision(workspace, slug, lang, decision, reviewer, note, wait=90)
-
-
-def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = default_decider) -> FastAPI:
+def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChannel | None = None,
+               sessions: SessionStore | None = None) -> FastAPI:
+    channel = channel or OfflineChannel()
     app = FastAPI(title="tarjama review desk", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    sessions = SessionStore()
+    sessions = sessions or SessionStore(workspace.root / ".tarjama" / "desk-sessions.sqlite")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.mount("/published", StaticFiles(directory=str(workspace.published), check_dir=False, follow_symlink=True),
+    app.mount("/published", PublishedFiles(directory=str(workspace.published), check_dir=False, follow_symlink=True),
               name="published")
-
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(Denied)
@@ -107,8 +145,14 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
             raise Denied(403, f"{reviewer.name} does not review {lang}.")
         return session, reviewer
 
-    async def form_with_csrf(request: Request, session: Session) -> dict[str, str]:
-        form = {k: str(v) for k, v in (await request.form()).items()}
+    async def checked_form(request: Request, session: Session) -> dict[str, str]:
+        """The form of a state-changing request: from this desk, strict, with the session's CSRF token."""
+        if not _same_origin(request):
+            raise Denied(403, "This request did not come from the desk's own pages.")
+        try:
+            form = parse_form(request.headers.get("content-type"), await request.body())
+        except FormError as error:
+            raise Denied(error.status, error.message) from None
         token = request.headers.get("X-CSRF-Token") or form.get("csrf")
         if not session.csrf_ok(token):
             raise Denied(403, "Missing or wrong CSRF token: reload the page and try again.")
@@ -123,7 +167,8 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
         if reviewer is not None:
             return RedirectResponse("/", status_code=303)
         sid, session = (request.cookies.get(COOKIE), session) if session else sessions.new()
-        response = render(request, "login.html", {"csrf": session.csrf, "error": error, "reviewer": None})
+        response = render(request, "login.html", {"csrf": session.csrf, "error": LOGIN_MESSAGES.get(error or ""),
+                                                  "reviewer": None})
         _set_cookie(response, sid)
         return response
 
@@ -131,11 +176,13 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
     async def login(request: Request):
         session = sessions.get(request.cookies.get(COOKIE))
         if session is None:
-            raise Denied(403, "Your login form expired: reload the page and try again.")
-        form = await form_with_csrf(request, session)
+            return RedirectResponse("/login?error=expired", status_code=303)
+        form = await checked_form(request, session)
         reviewer = reviewers().get(form.get("name", "").strip())
-        if reviewer is None or not verify_password(form.get("password", ""), reviewer.password_hash):
-            return render(request, "login.html", {"csrf": session.csrf, "error": "Wrong name or password.",
+        stored = reviewer.password_hash if reviewer is not None else dummy_hash()  # the same work for unknown names
+        valid = await run_in_threadpool(verify_password, form.get("password", ""), stored)
+        if reviewer is None or not valid:
+            return render(request, "login.html", {"csrf": session.csrf, "error": LOGIN_MESSAGES["wrong"],
                                                   "reviewer": None}, status=401)
         sessions.drop(request.cookies.get(COOKIE))
         sid, _ = sessions.new(reviewer.name)
@@ -146,7 +193,7 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
     @app.post("/logout")
     async def logout(request: Request):
         session, _ = require(request)
-        await form_with_csrf(request, session)
+        await checked_form(request, session)
         sessions.drop(request.cookies.get(COOKIE))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
@@ -157,7 +204,7 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
         session, reviewer = current(request)
         if reviewer is None:
             return RedirectResponse("/login", status_code=303)
-        rows = await run_in_threadpool(waiting_queue, workspace, reviewer.languages, lang)
+        rows = await run_in_threadpool(waiting_queue, workspace, reviewer.languages, lang, channel.run_states)
         return render(request, "queue.html", {"rows": rows, "reviewer": reviewer, "csrf": session.csrf,
                                                "lang_filter": lang})
 
@@ -165,20 +212,21 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
     async def review_page(request: Request, slug: str, lang: str):
         session, reviewer = require(request, lang)
         try:
-            segments, counts, meta = segment_views(workspace, slug, lang)
+            segments, counts, meta = await run_in_threadpool(segment_views, workspace, slug, lang)
+            state = item_review(workspace, slug).langs.get(lang)
         except TarjamaError as error:
             raise Denied(404, str(error)) from None
-        state = review_states(workspace, slug).get(lang)
         published = (workspace.published / lang / f"{slug}.html").exists()
         return render(request, "review.html", {
             "slug": slug, "lang": lang, "segments": segments, "counts": counts, "reviewer": reviewer,
-            "csrf": session.csrf, "state": state, "published": published, "approved_by": meta.get("X-Tarjama-Approved-By"),
+            "csrf": session.csrf, "state": state, "state_text": state.describe(slug) if state else None,
+            "published": published, "approved_by": meta.get("X-Tarjama-Approved-By"),
         })
 
     @app.post("/review/{slug}/{lang}/segments/{segment_id}")
     async def save(request: Request, slug: str, lang: str, segment_id: str):
         session, reviewer = require(request, lang)
-        form = await form_with_csrf(request, session)
+        form = await checked_form(request, session)
         try:
             view, counts = await run_in_threadpool(
                 save_segment, workspace, slug, lang, segment_id, text=form.get("text", ""),
@@ -194,6 +242,8 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
                                                     "back": f"/review/{slug}/{lang}#seg-{segment_id}"}, status=409)
         except InputError as error:
             raise Denied(400, str(error)) from None
+        except TarjamaError as error:
+            raise Denied(409, str(error)) from None
         if _wants_json(request):
             return JSONResponse({"segment": view_dict(view), "counts": counts.__dict__})
         return RedirectResponse(f"/review/{slug}/{lang}#seg-{segment_id}", status_code=303)
@@ -201,26 +251,50 @@ def create_app(workspace: Workspace, reviewers_path: Path, decider: Decider = de
     @app.post("/review/{slug}/{lang}/decision", response_class=HTMLResponse)
     async def decision(request: Request, slug: str, lang: str):
         session, reviewer = require(request, lang)
-        form = await form_with_csrf(request, session)
+        form = await checked_form(request, session)
         choice = form.get("decision", "")
-        if choice not in DECISIONS:
-            raise Denied(400, f"decision must be one of {', '.join(DECISIONS)}")
-        context = {"slug": slug, "lang": lang, "reviewer": reviewer, "csrf": session.csrf, "record": None,
-                   "error": None, "blockers": []}
+        if choice not in {d.value for d in Decision}:
+            raise Denied(400, f"decision must be one of {', '.join(d.value for d in Decision)}")
+        context = {"slug": slug, "lang": lang, "reviewer": reviewer, "csrf": session.csrf, "report": None,
+                   "error": None, "blockers": [], "links": []}
         try:
-            precheck_decision(workspace, slug, lang, choice, reviewer.name)
-            context["record"] = await run_in_threadpool(decider, workspace, slug, lang, choice, reviewer.name,
-                                                        form.get("note", ""))
+            await run_in_threadpool(precheck_decision, workspace, slug, lang, choice, reviewer.name, form.get("note", ""))
+            report = await run_in_threadpool(channel.decide, workspace, slug, lang, choice, reviewer.name,
+                                             form.get("note", ""))
+            context.update(report=report, summary=report.summary(slug), verdict=report.verdict.value,
+                           blockers=report.blockers, links=_published_links(workspace, report.published_paths(workspace)))
         except ApprovalRefused as refused:
             context["error"], context["blockers"] = str(refused), refused.blockers
         except TarjamaError as error:
             context["error"] = str(error)
-        context["published"] = (workspace.published / lang / f"{slug}.html").exists()
-        status = 200 if context["record"] is not None and context["error"] is None else 409
+        report = context["report"]
+        status = 409 if report is None else {ExitStatus.OK: 200, ExitStatus.IN_PROGRESS: 202}.get(report.exit_status, 409)
         return render(request, "decision.html", context, status=status)
 
     app.state.sessions = sessions
     return app
+
+
+def _published_links(workspace: Workspace, paths: list[str]) -> list[tuple[str, str]]:
+    """Desk links to the published pages among ``paths`` (files that exist), the translation first."""
+    links = []
+    for path in paths:
+        try:
+            relative = (workspace.root / path).relative_to(workspace.published).as_posix()
+        except ValueError:
+            continue
+        if relative.endswith(".html"):
+            links.append((f"/published/{relative}", relative))
+    return links
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's state-changing request must come from the desk's own origin (Origin, else Referer);
+    requests without either (command-line clients) rely on the CSRF token alone."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed or claimed == "null":
+        return claimed is None
+    return urlsplit(claimed).netloc == request.headers.get("host", "")
 
 
 def _wants_json(request: Request) -> bool:
@@ -229,4 +303,4 @@ def _wants_json(request: Request) -> bool:
 
 def _set_cookie(response: Response, sid: str | None) -> None:
     if sid:
-        response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/", max_age=8 * 3600)
+        response.set_cookie(COOKIE, sid, httponly=True, samesite="strict", path="/", max_age=MAX_AGE_SECONDS)

@@ -1,14 +1,15 @@
-"""The desk's queue: every item and language waiting for review, newest first."""
+"""The desk's queue: every item and language waiting for a decision, newest first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tarjama.catalog import read_catalog
+from tarjama.catalog import approval_blockers
+from tarjama.catalog_store import read_catalog
+from tarjama.errors import CatalogError
 from tarjama.manifest import read_manifest
 from tarjama.publish.version import fallback_headline
-from tarjama.review import approval_blockers
-from tarjama.status import collect_status
+from tarjama.status import RunStates, collect_status
 from tarjama.workspace import Workspace
 
 
@@ -21,20 +22,29 @@ class QueueRow:
     total: int
     blockers: list[str]
     since: str
-    state: str
+    review: str
+    changes_requested: bool
+    overdue: bool
     run_state: str | None
 
 
-def waiting_queue(workspace: Workspace, languages: tuple[str, ...], lang_filter: str | None = None) -> list[QueueRow]:
+def waiting_queue(workspace: Workspace, languages: tuple[str, ...], lang_filter: str | None = None,
+                  run_states: RunStates | None = None) -> list[QueueRow]:
     rows = []
-    for status in collect_status(workspace, with_run_states=True):
+    for status in collect_status(workspace, run_states):
         if status.lang not in languages or (lang_filter and status.lang != lang_filter):
             continue
-        if not status.review.startswith("waiting"):
+        if not status.awaits_decision:
             continue
-        po = read_catalog(workspace.catalog_path(status.slug, status.lang))
-        rows.append(QueueRow(status.slug, _title(workspace, status.slug, po), status.lang, status.reviewed, status.total, approval_blockers(po),
-                             status.review_since or "", status.review, status.run_state))
+        try:
+            po = read_catalog(workspace.catalog_path(status.slug, status.lang))
+        except CatalogError as error:
+            po, blockers = None, [str(error)]
+        else:
+            blockers = approval_blockers(po)
+        rows.append(QueueRow(status.slug, _title(workspace, status.slug, po), status.lang, status.reviewed,
+                             status.total, blockers, status.review_since or "", status.review,
+                             status.review_state == "changes requested", status.overdue, status.run_state))
     return sorted(rows, key=lambda r: r.since, reverse=True)
 
 

@@ -1,13 +1,14 @@
 """Reviewers of the desk: name, languages, and a password stored only as a scrypt hash.
 
 They live in ``reviewers.toml`` in the workspace (git-ignored), managed with
-``tarjama reviewer add NAME --lang fr``. Hashing uses the standard library's
-``hashlib.scrypt`` with a random salt per password.
+``tarjama reviewer add NAME --lang fr`` and written with tomli-w. Hashing uses
+the standard library's ``hashlib.scrypt`` with a random salt per password.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -15,6 +16,9 @@ import secrets
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomli_w
+from cachetools import LRUCache
 
 from tarjama.errors import InputError
 from tarjama.fsio import atomic_write_text, locked
@@ -38,6 +42,12 @@ def hash_password(password: str) -> str:
     return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
+@functools.lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """Checked against for unknown names, so that a login takes as long whether or not the name exists."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
         kind, n, r, p, salt, digest = stored.split("$")
@@ -54,7 +64,7 @@ def reviewers_file(root: Path) -> Path:
     return Path(os.environ.get("TARJAMA_REVIEWERS_FILE") or root / "reviewers.toml")
 
 
-_cache: dict[Path, tuple[tuple[int, int, int], dict[str, Reviewer]]] = {}
+_cache: LRUCache = LRUCache(maxsize=16)  # path -> (file identity, reviewers)
 
 
 def load_reviewers(path: Path) -> dict[str, Reviewer]:
@@ -88,16 +98,15 @@ def _parse(path: Path) -> dict[str, Reviewer]:
 def save_reviewer(path: Path, name: str, languages: list[str], password: str) -> None:
     """Add or replace a reviewer; the password itself is never written."""
     name = name.strip()
-    if not name or any(c in name for c in '"\\\n'):
-        raise InputError("reviewer name must be non-empty and without quotes, backslashes or line breaks")
+    if not name or len(name) > 100 or any(c in name for c in "\n\r\t\x00"):
+        raise InputError("reviewer name must be one line of 1 to 100 characters")
     if len(password) < 8:
         raise InputError("password must be at least 8 characters")
     with locked(path.with_name(f".{path.name}.lock"), str(path), timeout=10):
-        reviewers = load_reviewers(path)
+        reviewers = dict(load_reviewers(path))
         reviewers[name] = Reviewer(name, tuple(languages), hash_password(password))
-        lines = ["# tarjama review desk reviewers: passwords are stored only as scrypt hashes", ""]
-        for r in reviewers.values():
-            langs = ", ".join(f'"{lang}"' for lang in r.languages)
-            lines += [f'[reviewers."{r.name}"]', f"languages = [{langs}]", f'password_hash = "{r.password_hash}"', ""]
-        atomic_write_text(path, "\n".join(lines))
+        table = {"reviewers": {r.name: {"languages": list(r.languages), "password_hash": r.password_hash}
+                               for r in reviewers.values()}}
+        header = "# tarjama review desk reviewers: passwords are stored only as scrypt hashes\n\n"
+        atomic_write_text(path, header + tomli_w.dumps(table))
         os.chmod(path, 0o600)

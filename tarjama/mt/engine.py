@@ -1,7 +1,8 @@
 """Translate many segments through an ordered chain of providers, concurrently and safely.
 
-Per text: each provider in turn, with retries (exponential backoff and jitter)
-for transient failures; every answer is checked before it is accepted. Per
+Per text: each provider in turn, with retries (tenacity: exponential backoff
+with full jitter) for transient failures; every answer is checked before it is
+accepted. Per
 run: a provider that keeps failing to connect is skipped from then on (a
 circuit breaker), so an offline run ends in seconds. Identical texts are
 translated once. Each worker thread has its own deep-translator clients.
@@ -9,7 +10,6 @@ translated once. Each worker thread has its own deep-translator clients.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import Counter
@@ -18,10 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
 from tarjama.errors import InputError
 from tarjama.mt.checks import rejection_reason
 from tarjama.mt.failures import Failure, classify
-from tarjama.mt.providers import PROVIDERS, Provider, Translate, install_timeouts, set_thread_timeout
+from tarjama.mt.providers import Provider, Translate, all_providers, install_timeouts, set_thread_timeout
 from tarjama.mt.settings import MTSettings
 from tarjama.segment import split_for_limit
 from tarjama.textutil import has_letters
@@ -78,6 +80,14 @@ class _Breaker:
                 self.last_reason[name] = failure.reason
 
 
+class _Transient(Exception):
+    """A failure worth another attempt (timeout, connection, 429, 5xx); its text is the reason."""
+
+
+class _GaveUp(Exception):
+    """A failure no retry will mend (key refused, provider skipped); its text is the reason."""
+
+
 class MTEngine:
     """One engine per run: it owns the breaker, the request counts and the worker pool size."""
 
@@ -86,7 +96,11 @@ class MTEngine:
         install_timeouts()
         self.settings = settings
         self.source = source
-        self.chain: list[Provider] = [PROVIDERS[name] for name in settings.chain]
+        known = all_providers()
+        unknown = [name for name in settings.chain if name not in known]
+        if unknown:
+            raise InputError(f"unknown provider {unknown[0]!r}; choose from {', '.join(sorted(known))}")
+        self.chain: list[Provider] = [known[name] for name in settings.chain]
         for provider in self.chain:
             provider.check_settings(settings.provider(provider.name))
         if settings.concurrency < 1:
@@ -161,32 +175,39 @@ class MTEngine:
         return " ".join(answers), None
 
     def _request(self, provider: Provider, client: Translate, piece: str) -> tuple[str | None, str | None]:
+        """One piece through one provider: transient failures are retried with backoff, then given up."""
         attempts = max(1, self.settings.attempts)
-        for attempt in range(attempts):
-            skipped = self._breaker.why_skipped(provider.name)
-            if skipped:
-                return None, skipped
-            with self._count_lock:
-                self.requests[provider.name] += 1
-            try:
-                answer = client(piece)
-            except Exception as exc:
-                failure = classify(exc, self.settings.timeout)
-                self._breaker.record(provider.name, failure)
-                if not failure.transient or attempt == attempts - 1:
-                    tries = f" after {attempt + 1} attempts" if attempt else ""
-                    return None, failure.reason + tries
-                self._sleep(self._backoff(attempt))
-                continue
-            self._breaker.record(provider.name, None)
-            reason = rejection_reason(piece, answer)
-            return (None, reason) if reason else (str(answer).strip(), None)
-        return None, "no attempt made"
+        retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_random_exponential(multiplier=self.settings.backoff, max=self.settings.max_backoff),
+            retry=retry_if_exception_type(_Transient), sleep=self._sleep,
+        )
+        try:
+            answer = retrying(self._attempt, provider, client, piece)
+        except RetryError as gave_up:
+            failure = gave_up.last_attempt.exception()
+            tries = f" after {attempts} attempts" if attempts > 1 else ""
+            return None, f"{failure}{tries}"
+        except _GaveUp as final:
+            number = retrying.statistics.get("attempt_number", 1)
+            return None, str(final) + (f" after {number} attempts" if number > 1 else "")
+        reason = rejection_reason(piece, answer)
+        return (None, reason) if reason else (str(answer).strip(), None)
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with full jitter around the nominal delay."""
-        nominal = min(self.settings.max_backoff, self.settings.backoff * (2**attempt))
-        return nominal * random.uniform(0.5, 1.5)
+    def _attempt(self, provider: Provider, client: Translate, piece: str) -> Any:
+        skipped = self._breaker.why_skipped(provider.name)
+        if skipped:
+            raise _GaveUp(skipped)
+        with self._count_lock:
+            self.requests[provider.name] += 1
+        try:
+            answer = client(piece)
+        except Exception as exc:
+            failure = classify(exc, self.settings.timeout)
+            self._breaker.record(provider.name, failure)
+            raise (_Transient if failure.transient else _GaveUp)(failure.reason) from None
+        self._breaker.record(provider.name, None)
+        return answer
 
     def _client(self, provider: Provider, target: str) -> Translate:
         clients: dict[tuple[str, str], Any] = self._local.__dict__.setdefault("clients", {})

@@ -1,5 +1,8 @@
 """The MT providers tarjama can use, each a deep-translator client behind one callable.
 
+The demo's placeholder (:mod:`tarjama.mt.placeholder`) is kept in its own
+table, apart from the real providers.
+
 deep-translator sends requests without a timeout; :func:`install_timeouts`
 gives every request of its provider modules one, so a hanging provider costs
 seconds, not forever. Instances are not thread-safe (Google mutates its URL
@@ -18,7 +21,7 @@ import requests
 
 from tarjama.errors import InputError
 from tarjama.mt.redact import install_log_redaction
-from tarjama.mt.settings import ProviderSettings
+from tarjama.mt.settings import ProviderConfig
 
 Translate = Callable[[str], Any]
 
@@ -67,34 +70,34 @@ class Provider:
 
     name: str
     max_chars: int
-    build: Callable[[ProviderSettings, str, str], Translate]
+    build: Callable[[ProviderConfig, str, str], Translate]
     required: tuple[str, ...] = ()
     pairs: Callable[[str, str], bool] = lambda source, target: True
 
-    def check_settings(self, settings: ProviderSettings) -> None:
+    def check_settings(self, settings: ProviderConfig) -> None:
         """Refuse a provider whose URL or keys are missing before any request is made."""
         for key in self.required:
             if not getattr(settings, key):
                 raise InputError(f"provider {self.name!r} needs TARJAMA_{self.name.upper()}_{key.upper()} "
                                  f"(or {key} in [providers.{self.name}] of tarjama.toml)")
 
-    def limit(self, settings: ProviderSettings) -> int:
+    def limit(self, settings: ProviderConfig) -> int:
         return settings.max_chars or self.max_chars
 
 
-def _with_url(client: Any, settings: ProviderSettings) -> Any:
+def _with_url(client: Any, settings: ProviderConfig) -> Any:
     if settings.url:
         client._base_url = settings.url
     return client
 
 
-def _google(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _google(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import GoogleTranslator
 
     return _with_url(GoogleTranslator(source=source, target=target), settings).translate
 
 
-def _mymemory(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _mymemory(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import MyMemoryTranslator
 
     client = MyMemoryTranslator(
@@ -103,43 +106,49 @@ def _mymemory(settings: ProviderSettings, source: str, target: str) -> Translate
     return _with_url(client, settings).translate
 
 
-def _libre(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _libre(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import LibreTranslator
 
     url = settings.url if settings.url.endswith("/") else settings.url + "/"
     # deep-translator refuses an empty key even for a keyless server; "-" is ignored there.
-    return LibreTranslator(source=source, target=target, api_key=settings.api_key or "-", custom_url=url).translate
+    return LibreTranslator(source=source, target=target, api_key=settings.secret("api_key") or "-", custom_url=url).translate
 
 
-def _microsoft(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _microsoft(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import MicrosoftTranslator
 
-    client = MicrosoftTranslator(source=source, target=target, api_key=settings.api_key, region=settings.region)
+    client = MicrosoftTranslator(source=source, target=target, api_key=settings.secret("api_key"), region=settings.region)
     return _with_url(client, settings).translate
 
 
-def _yandex(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _yandex(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import YandexTranslator
 
-    return YandexTranslator(source=source, target=target, api_key=settings.api_key).translate
+    return YandexTranslator(source=source, target=target, api_key=settings.secret("api_key")).translate
 
 
-def _baidu(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _baidu(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import BaiduTranslator
 
     client = BaiduTranslator(
         source=_BAIDU_CODES.get(source, source), target=_BAIDU_CODES.get(target, target),
-        appid=settings.appid, appkey=settings.appkey,
+        appid=settings.appid, appkey=settings.secret("appkey"),
     )
     return _with_url(client, settings).translate
 
 
-def _qcri(settings: ProviderSettings, source: str, target: str) -> Translate:
+def _qcri(settings: ProviderConfig, source: str, target: str) -> Translate:
     from deep_translator import QcriTranslator
 
-    client = QcriTranslator(source=source, target=target, api_key=settings.api_key)
+    client = QcriTranslator(source=source, target=target, api_key=settings.secret("api_key"))
     domain = settings.domain or "general"
     return lambda text: client.translate(text, domain=domain)
+
+
+def _placeholder(settings: ProviderConfig, source: str, target: str) -> Translate:
+    from tarjama.mt.placeholder import pseudo_translate
+
+    return lambda text: pseudo_translate(text, target)
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -151,3 +160,10 @@ PROVIDERS: dict[str, Provider] = {
     "baidu": Provider("baidu", 2000, _baidu, required=("appid", "appkey")),
     "qcri": Provider("qcri", 5000, _qcri, required=("api_key",), pairs=lambda source, target: (source, target) == ("ar", "en")),
 }
+
+DEMO_PROVIDERS: dict[str, Provider] = {"placeholder": Provider("placeholder", 100_000, _placeholder)}
+
+
+def all_providers() -> dict[str, Provider]:
+    """Every provider name a chain may use: the real ones, then the demo's placeholder."""
+    return {**PROVIDERS, **DEMO_PROVIDERS}

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from babel import Locale
 from babel.dates import format_date
+
+from tarjama.dates import calendar_day
 
 # English dates in the British order the newsroom uses: "30 January 2025".
 _DATE_LOCALES = {"en": "en_GB"}
@@ -47,5 +47,4 @@ def long_date(value: str | None, lang: str) -> str | None:
     """"30 janvier 2025", "30 January 2025", "30 يناير 2025"."""
     if not value:
         return None
-    day = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date() if "T" in value else dt.date.fromisoformat(value[:10])
-    return format_date(day, format="long", locale=_DATE_LOCALES.get(lang, lang))
+    return format_date(calendar_day(value), format="long", locale=_DATE_LOCALES.get(lang, lang))

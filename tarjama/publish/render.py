@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import escape
 
 from tarjama import __version__
+from tarjama.dates import rfc3339
 from tarjama.publish.locale_text import language_name, long_date, text_direction, words
 from tarjama.publish.version import Version
 from tarjama.textutil import escape_markdown
@@ -119,7 +120,7 @@ def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> di
         ],
     }
     if v.date:
-        doc["contentcreated"] = _datetime(v.date)
+        doc["contentcreated"] = rfc3339(v.date)
     if v.source_url:
         doc["altids"] = [{"role": "source-url", "value": v.source_url}]
     sources = []
@@ -132,13 +133,6 @@ def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> di
     if sources:
         doc["infosources"] = sources
     return doc
-
-
-def _datetime(value: str) -> str:
-    """ninjs wants RFC 3339 date-times; a bare date becomes midnight UTC."""
-    if "T" in value:
-        return value
-    return f"{value}T00:00:00Z"
 
 
 def render_index(lang: str, published: list[Published]) -> str:
@@ -165,7 +159,7 @@ def render_feed(lang: str, published: list[Published], site_url: str) -> str:
     feed.link(href=f"{base}/{lang}/index.html", rel="alternate")
     feed.generator("tarjama", version=__version__)
     items = newest_first(published)
-    updated = max((p.versioncreated for p in items), default=dt.datetime.now(dt.timezone.utc).isoformat())
+    updated = max((p.versioncreated for p in items), default=dt.datetime.now(dt.UTC).isoformat())
     feed.updated(updated)
     for p in reversed(items):  # feedgen prepends entries: add oldest first so the newest leads
         v = p.version

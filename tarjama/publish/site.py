@@ -27,10 +27,10 @@ from tarjama.fsio import atomic_write_text, locked
 from tarjama.publish import render
 from tarjama.publish.render import Published
 from tarjama.publish.version import SOURCE_LANGUAGE, Version, load_versions
-from tarjama.review import now_utc
+from tarjama.review.events import now_utc
+from tarjama.settings import load_settings
 from tarjama.workspace import Workspace
 
-DEFAULT_SITE_URL = "http://localhost:8000/"
 KEEP_VERSIONS = 3
 _META = ".meta"
 
@@ -48,24 +48,22 @@ class PublishResult:
     folder: str
 
 
-def site_url() -> str:
-    return os.environ.get("TARJAMA_SITE_URL") or DEFAULT_SITE_URL
-
-
 def publish_item(workspace: Workspace, slug: str, lang: str, *, now: dt.datetime | None = None) -> list[PublishResult]:
     """Publish the approved ``lang`` version and the Arabic original, and refresh the links of the
     item's other published languages. Each language is swapped in atomically on its own."""
     now = now or now_utc()
+    site = load_settings(workspace.config_file).site.url
     original, translation = load_versions(workspace, slug, lang)
     root = workspace.published
     others = [other for other in published_languages(root, slug) if other not in (lang, SOURCE_LANGUAGE)]
     langs = [lang, SOURCE_LANGUAGE, *others]
-    alternates = render.alternates_for(site_url(), slug, langs)
-    results = [publish_version(root, translation, alternates, now), publish_version(root, original, alternates, now)]
+    alternates = render.alternates_for(site, slug, langs)
+    results = [publish_version(root, translation, alternates, now, site),
+               publish_version(root, original, alternates, now, site)]
     for other in others:  # only their links change; their text stays as it was approved
         current = read_published(root / other, slug)
         if current is not None:
-            results.append(publish_version(root, current.version, alternates, now))
+            results.append(publish_version(root, current.version, alternates, now, site))
     return results
 
 
@@ -85,7 +83,8 @@ def read_published(folder: Path, slug: str) -> Published | None:
     return Published(version, data["number"], data["firstcreated"], data["versioncreated"])
 
 
-def publish_version(root: Path, version: Version, alternates: list[render.Alternate], now: dt.datetime) -> PublishResult:
+def publish_version(root: Path, version: Version, alternates: list[render.Alternate], now: dt.datetime,
+                    site: str) -> PublishResult:
     lang, slug = version.lang, version.slug
     root.mkdir(parents=True, exist_ok=True)
     with locked(root / f".{lang}.publish.lock", f"published {lang} pages", timeout=30):
@@ -102,7 +101,7 @@ def publish_version(root: Path, version: Version, alternates: list[render.Altern
         )
         staging = root / ".versions" / f"{lang}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         try:
-            _build(staging, current, published, alternates)
+            _build(staging, current, published, alternates, site)
             _swap(root, link, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -116,7 +115,8 @@ def _content(version: Version) -> tuple:
     return (version.headline, version.paragraphs, version.date, version.source_url, version.reviewer)
 
 
-def _build(staging: Path, current: Path | None, published: Published, alternates: list[render.Alternate]) -> None:
+def _build(staging: Path, current: Path | None, published: Published, alternates: list[render.Alternate],
+           site: str) -> None:
     slug, lang = published.version.slug, published.version.lang
     (staging / _META).mkdir(parents=True)
     own = {f"{slug}.html", f"{slug}.md", f"{slug}.json", f"{_META}/{slug}.json", "index.html", "feed.xml"}
@@ -127,8 +127,7 @@ def _build(staging: Path, current: Path | None, published: Published, alternates
                 target = staging / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.link(path, target)
-    url = site_url()
-    doc = render.render_ninjs(published, alternates, url)
+    doc = render.render_ninjs(published, alternates, site)
     errors = sorted(render.ninjs_validator().iter_errors(doc), key=lambda e: e.path)
     if errors:
         raise PublishError(f"ninjs for {slug} ({lang}) is invalid: {errors[0].message}")
@@ -140,7 +139,7 @@ def _build(staging: Path, current: Path | None, published: Published, alternates
     _write(staging / f"{slug}.json", json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     everything = [p for p in (read_published(staging, m.stem) for m in sorted((staging / _META).glob("*.json"))) if p]
     _write(staging / "index.html", render.render_index(lang, everything))
-    _write(staging / "feed.xml", render.render_feed(lang, everything, url))
+    _write(staging / "feed.xml", render.render_feed(lang, everything, site))
 
 
 def _write(path: Path, text: str) -> None:

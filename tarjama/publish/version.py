@@ -45,7 +45,8 @@ def versions_from_catalog(po: polib.POFile, manifest: dict, lang: str) -> tuple[
     entries = [e for e in po if not e.obsolete]
     if not entries:
         raise InputError(f"catalog {slug}/{lang}.po has no entries to publish")
-    providers = tuple(sorted({m.group(1) for e in entries for m in [re.search(r"machine translation: (\w+),", e.comment or "")] if m}))
+    found = (re.search(r"machine translation: (\w+),", e.comment or "") for e in entries)
+    providers = tuple(sorted({m.group(1) for m in found if m}))
     common = {"slug": slug, "date": manifest.get("date"), "source_url": manifest.get("source_url"),
               "section": manifest.get("section")}
     original = _version(entries, lambda e: e.msgid, SOURCE_LANGUAGE, common)
@@ -86,7 +87,7 @@ def fallback_headline(paragraphs: tuple[str, ...]) -> str:
 
 
 def load_versions(workspace: Workspace, slug: str, lang: str) -> tuple[Version, Version]:
-    from tarjama.catalog import read_catalog
+    from tarjama.catalog_store import read_catalog
     from tarjama.manifest import read_manifest
 
     manifest = read_manifest(workspace, slug)

@@ -30,7 +30,8 @@
     result.textContent = "saving…";
     let response;
     try {
-      response = await fetch(form.action, { method: "POST", body: data, headers: { "Accept": "application/json", "X-CSRF-Token": csrf }, credentials: "same-origin" });
+      // URL-encoded, as the desk accepts (strict UTF-8, no multipart)
+      response = await fetch(form.action, { method: "POST", body: new URLSearchParams(data), headers: { "Accept": "application/json", "X-CSRF-Token": csrf }, credentials: "same-origin" });
     } catch (err) {
       result.className = "result failed";
       result.textContent = "not saved: the desk did not answer";

@@ -2,12 +2,12 @@
 
 Starts a Prefect server on SQLite (UI on 127.0.0.1, telemetry off), the served
 deployment (``tarjama serve``) and the review desk (with a ``demo`` reviewer
-whose password is new each time), then hands the sample item to the deployment. The provider
-chain is the default one (google, mymemory) with, last, a loopback
-LibreTranslate stand-in that writes placeholder drafts, so the review loop can
-be walked end to end on a machine without internet. Each child
-runs in its own process group so that stopping the demo stops everything it
-started, the flow runs included.
+whose password is new each time), then hands the sample item to the
+deployment. Unless ``TARJAMA_PROVIDERS`` says otherwise, the chain is the
+default one (google, mymemory) with, last, the demo's placeholder provider
+(:mod:`tarjama.mt.placeholder`), so the review loop can be walked end to end
+on a machine without internet. Each child runs in its own process group so
+that stopping the demo stops everything it started, the flow runs included.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ from pathlib import Path
 
 import httpx
 
+from flows.prefect_env import prefect_env
 from tarjama.desk.reviewers import reviewers_file, save_reviewer
 from tarjama.errors import TarjamaError
-from tarjama.mt.loopback import LoopbackMTServer
-from tarjama.prefect_env import prepare_prefect_env
 from tarjama.workspace import Workspace
 
 SAMPLE = "content/inbox/000_220f3de444a27c17.txt"
@@ -41,7 +40,7 @@ class Child:
         self.name = name
         self.log = log
         log.parent.mkdir(parents=True, exist_ok=True)
-        self._out = open(log, "ab")
+        self._out = open(log, "ab")  # noqa: SIM115 - closed by stop()
         self.proc = subprocess.Popen(args, env=env, stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
 
@@ -95,9 +94,9 @@ def wait_for(what: str, check, timeout: float, child: Child) -> None:
 
 
 def stack_env(workspace: Workspace, port: int) -> dict[str, str]:
-    prepare_prefect_env(workspace)
     api = f"http://127.0.0.1:{port}/api"
-    return {**os.environ, "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api, "PREFECT_SERVER_API_HOST": "127.0.0.1",
+    return {**prefect_env(workspace), **os.environ, "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
             "PREFECT_SERVER_API_PORT": str(port), "PREFECT_RUNNER_POLL_FREQUENCY": "2",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
 
@@ -108,11 +107,9 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
             raise TarjamaError(f"port {wanted} is in use (another demo or server?); stop it or use {option}")
     env = stack_env(workspace, port)
     api = env["PREFECT_API_URL"]
-    placeholder = None
-    if "TARJAMA_LIBRE_URL" not in os.environ:
-        placeholder = LoopbackMTServer("libre").__enter__()
-        env["TARJAMA_LIBRE_URL"] = placeholder.url
-        env.setdefault("TARJAMA_PROVIDERS", "google,mymemory,libre")
+    placeholder = "TARJAMA_PROVIDERS" not in env
+    if placeholder:
+        env["TARJAMA_PROVIDERS"] = "google,mymemory,placeholder"
     logs = workspace.prefect_home / "logs"
     stopping = False
 
@@ -130,21 +127,21 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
             stack.callback(server.stop)
             wait_for("the Prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, server)
             print("serving the translate-article deployment ...", flush=True)
-            runner = Child("tarjama serve", [sys.executable, "-m", "tarjama.cli", "serve", "--workspace", str(workspace.root)],
+            runner = Child("tarjama serve", [sys.executable, "-m", "flows.cli", "serve", "--workspace", str(workspace.root)],
                            env, logs / "serve.log")
             stack.callback(runner.stop)
             wait_for("the served deployment", lambda: _deployment_ready(api), 120, runner)
             password = secrets.token_urlsafe(9)
             save_reviewer(reviewers_file(workspace.root), DEMO_REVIEWER, ["fr", "en"], password)
-            desk = Child("review desk", [sys.executable, "-m", "tarjama.cli", "desk", "--port", str(desk_port),
+            desk = Child("review desk", [sys.executable, "-m", "flows.cli", "desk", "--port", str(desk_port),
                                          "--workspace", str(workspace.root)], env, logs / "desk.log")
             stack.callback(desk.stop)
             wait_for("the review desk", lambda: httpx.get(f"http://127.0.0.1:{desk_port}/login", timeout=2).status_code == 200,
                      60, desk)
             print(f"handing {item} to the review loop ...", flush=True)
-            subprocess.run([sys.executable, "-m", "tarjama.cli", "translate", item, "--workspace", str(workspace.root)],
+            subprocess.run([sys.executable, "-m", "flows.cli", "translate", item, "--workspace", str(workspace.root)],
                            env=env, check=False, cwd=workspace.root)
-            _banner(port, desk_port, password, placeholder is not None)
+            _banner(port, desk_port, password, placeholder)
             if not hold:
                 return
             while server.alive() and runner.alive() and desk.alive():
@@ -156,8 +153,6 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if placeholder is not None:
-                placeholder.__exit__(None, None, None)
     if stopping:
         print("stopped; nothing left running.", flush=True)
 
@@ -169,9 +164,9 @@ def _deployment_ready(api: str) -> bool:
 
 def _banner(port: int, desk_port: int, password: str, placeholder: bool) -> None:
     slug = Path(SAMPLE).stem
-    note = ("  MT:           google, then mymemory; where neither is reachable (no internet), a built-in loopback\n"
-            "                LibreTranslate stand-in wrote placeholder drafts (\"[fr] ...\", transliterated Arabic)\n"
-            "                so that the loop can be walked: replace them with real translations as you review.\n") if placeholder else ""
+    note = ("  MT:           google, then mymemory; where neither is reachable (no internet), the demo's placeholder\n"
+            "                provider wrote stand-in drafts (\"[fr] ...\", transliterated Arabic) so that the loop can\n"
+            "                be walked: replace them with real translations as you review.\n") if placeholder else ""
     print(f"""
 tarjama is running.
   Review desk:  http://127.0.0.1:{desk_port}   (log in as {DEMO_REVIEWER} / {password}; reviews fr and en)

@@ -1,13 +1,11 @@
 """Loopback MT servers that speak the real wire protocols of LibreTranslate, Google's
-mobile page (``/m``) and MyMemory.
+mobile page (``/m``) and MyMemory: test scaffolding, not part of the product.
 
-The tests drive the real deep-translator clients against them (only the remote
-service is stood in for), and ``make demo`` uses one as a last-resort provider
-on a machine with no internet. Answers are placeholder drafts, not
-translations: the Arabic transliterated to Latin letters and tagged with the
-target language, e.g. ``[fr] shrk lsyd ...``. A server can be told to
-misbehave: 429, 500, hang past the client's timeout, answer empty, echo the
-source, or send a quota warning.
+The tests and benchmarks drive the real deep-translator clients against them
+(only the remote service is stood in for). Answers are the demo placeholder's
+drafts (the Arabic transliterated and tagged with the target language, e.g.
+``[fr] shrk lsyd ...``). A server can be told to misbehave: 429, 500, hang past
+the client's timeout, answer empty, echo the source, or send a quota warning.
 """
 
 from __future__ import annotations
@@ -21,15 +19,10 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from text_unidecode import unidecode
+from tarjama.mt.placeholder import pseudo_translate
 
 OK, TOO_MANY, ERROR, HANG, EMPTY, ECHO, QUOTA = "ok", "429", "500", "hang", "empty", "echo", "quota"
 QUOTA_TEXT = "MYMEMORY WARNING: YOU USED ALL AVAILABLE FREE TRANSLATIONS FOR TODAY. NEXT AVAILABLE IN  10 HOURS"
-
-
-def pseudo_translate(text: str, target: str) -> str:
-    """A stand-in translation: deterministic, Latin script, never equal to the source."""
-    return f"[{target}] {unidecode(text).strip()}"
 
 
 class LoopbackMTServer:
@@ -50,7 +43,7 @@ class LoopbackMTServer:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,400 @@
+"""The ``tarjama`` command line.
+
+User mistakes print one line (``error: ...``) and exit 2; everything that can
+be checked is checked before any run starts or anything is written. Prefect
+is imported only by the commands that run or talk to flows, so ``tarjama
+status`` answers at once. Exit statuses: 0 done, 1 refused, 2 bad input,
+3 busy, 4 failed (a publication), 5 still in progress.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from tarjama.errors import InputError, TarjamaError
+from tarjama.workspace import Workspace, find_workspace
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="tarjama: Arabic news items to reviewed French and English versions.")
+
+WorkspaceOption = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", help="Folder holding content/ and translations/ (default: $TARJAMA_WORKSPACE "
+                                           "or the repo root)."),
+]
+REVIEW_LOOP_HINT = ("to review and publish, start the review loop (`make demo`, or `tarjama serve` beside a Prefect "
+                    "server) and run `tarjama translate {path}` again: drafts are kept, nothing is translated twice")
+
+
+def fail(error: TarjamaError) -> NoReturn:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _connect(ws: Workspace, required: bool) -> str | None:
+    """Prefect's environment, and the URL of a Prefect API that answers (None when there is none to use)."""
+    from flows.prefect_env import ServerState, prepare_prefect_env, probe_server
+
+    prepare_prefect_env(ws)
+    probe = probe_server()
+    if probe.state is ServerState.UP:
+        os.environ["PREFECT_API_URL"] = probe.url
+        return probe.url
+    if probe.state is ServerState.SLOW:
+        fail(TarjamaError(f"the Prefect server at {probe.url} did not answer in time; try again in a moment"))
+    if os.environ.get("PREFECT_API_URL"):
+        fail(TarjamaError(f"PREFECT_API_URL={probe.url} does not answer; start the server or unset it"))
+    if required:
+        fail(TarjamaError("no Prefect server is running; start the review loop with `make demo` or `tarjama serve`"))
+    return None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    path: Path
+    item: object  # tarjama.ingest.Item
+    changed: bool  # no drafts yet, or the text changed since
+
+
+@app.command()
+def translate(
+    paths: Annotated[list[Path], typer.Argument(help="Arabic news items: .txt, .md with front matter, or ninjs .json.")],
+    to: Annotated[str, typer.Option("--to", help="Target languages, comma-separated.")] = "fr,en",
+    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="MT provider, in fallback order; "
+                                                       "repeat for a chain (default: the configured chain).")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="Segments translated at once per language.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
+    from tarjama.drafts import check_writable, item_run_lock, parse_targets
+    from tarjama.ingest import load_item
+    from tarjama.manifest import read_manifest
+    from tarjama.mt.providers import all_providers
+    from tarjama.settings import load_settings
+
+    try:
+        ws = find_workspace(workspace)
+        settings = load_settings(ws.config_file)
+        targets = parse_targets(to)
+        mt = settings.mt_settings(provider, concurrency)
+        items, taken = [], {}
+        for path in paths:  # every item is read before anything else happens
+            item = load_item(path, ws, taken, timezone=settings.timezone)
+            taken[item.slug] = item.source_path
+            items.append((path, item))
+        planned: list[_Planned] = []
+        for path, item in items:
+            check_writable(ws, item, targets)
+            if ws.item_dir(item.slug).is_dir():
+                with item_run_lock(ws, item.slug):  # refused at once, in one line, while another run drafts it
+                    pass
+            drafted = (read_manifest(ws, item.slug) or {}).get("digest")
+            planned.append(_Planned(path.resolve(), item, drafted != item.digest))
+    except TarjamaError as error:
+        fail(error)
+    server = _connect(ws, required=False)
+    params = {"targets": list(targets), "providers": list(provider) if provider else None, "workspace": str(ws.root),
+              "concurrency": concurrency}
+    if server:
+        from flows.control import deployment_is_served
+
+        if deployment_is_served():
+            _hand_over(ws, planned, params, server)
+            return
+    try:
+        known = all_providers()
+        for name in mt.chain:  # drafted here: this process's settings are the ones used
+            known[name].check_settings(mt.provider(name))
+    except TarjamaError as error:
+        fail(error)
+    _drafts_here(ws, planned, params, server)
+
+
+def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: str | None) -> None:
+    """No served deployment: run the flow in this process (drafts only), with a temporary Prefect API if
+    no server answers."""
+    from contextlib import nullcontext
+
+    from flows.local_server import local_server
+    from flows.prefect_env import QUIET_PREFECT
+
+    os.environ.update(QUIET_PREFECT)
+    try:
+        with local_server(ws) if server is None else nullcontext(server) as url:
+            os.environ["PREFECT_API_URL"] = url
+            from flows.translate_article import translate_article
+
+            for plan in planned:
+                state = translate_article(item_path=str(plan.path), **params, return_state=True)
+                if not state.is_completed():
+                    fail(TarjamaError(state.message or f"the run ended {state.name}"))
+                result = state.result()
+                _print_drafts(plan.item, result["drafts"], result.get("providers", []))
+                typer.echo(f"  {REVIEW_LOOP_HINT.format(path=plan.item.source_path)}")
+    except TarjamaError as error:
+        fail(error)
+
+
+def _print_drafts(item, langs: list[dict], chain: list[str]) -> None:
+    typer.echo(f"{item.slug}  ({item.source_path})" + (f"  providers: {', '.join(chain)}" if chain else ""))
+    for r in langs:
+        failed = len(r["failed"])
+        counts = r["counts"]
+        corrected = f" ({len(r['corrected'])} corrected)" if r["corrected"] else ""
+        typer.echo(f"  {r['lang']}: {r['new_drafts']} drafted{corrected}, {failed} failed, {len(r['kept'])} kept"
+                   f" ({counts['drafted']} awaiting review, {counts['reviewed']} reviewed,"
+                   f" {counts['untranslated']} untranslated) -> {r['catalog']}")
+        for seg, reason in r["failed"][:3]:
+            typer.echo(f"      {seg}: {reason}")
+        if failed > 3:
+            typer.echo(f"      ... and {failed - 3} more; see the catalog's comments")
+
+
+def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str) -> None:
+    """Start every item's run on the served deployment at once, then report each once it settles."""
+    from flows.control import LIVE, item_key, runs_of, start_run, wait_until_settled
+    from tarjama.review.state import item_review
+    from tarjama.status import collect_status
+
+    ui = server.rstrip("/").removesuffix("/api")
+    started = []
+    for plan in planned:
+        item = plan.item
+        review = item_review(ws, item.slug)
+        live = [r for r in runs_of(item.slug, ws, LIVE) if str(r.id) == review.current_run]
+        if live and review.source_digest == item.digest:
+            typer.echo(f"{item.slug}: already in review, unchanged (run {live[0].name}, {live[0].state.name}): "
+                       f"{ui}/runs/flow-run/{live[0].id}")
+            continue
+        key = item_key(ws, item.source_path, item.digest) if plan.changed else None
+        run = start_run({"item_path": str(plan.path), **params}, name=item.slug, idempotency_key=key)
+        typer.echo(f"{item.slug}: run started on the served deployment; drafting ...")
+        started.append((item, run.id))
+    runs = wait_until_settled([run_id for _, run_id in started])
+    rows = collect_status(ws)
+    for item, run_id in started:
+        run = runs[run_id]
+        typer.echo(f"{item.slug}:")
+        for r in (r for r in rows if r.slug == item.slug):
+            typer.echo(f"  {r.lang}: {r.drafted} awaiting review, {r.reviewed} reviewed, {r.untranslated} untranslated"
+                       f"; {r.review} -> {r.catalog}")
+        state = run.state.name if run.state else "?"
+        typer.echo(f"  run state: {state}   {ui}/runs/flow-run/{run.id}")
+        if run.state and run.state.is_paused():
+            typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang fr "
+                       "--reviewer NAME`, the review desk, or the Resume button in the Prefect UI")
+        elif run.state and run.state.is_completed():
+            typer.echo("  every language was approved before and is unchanged: already published, no new decision needed")
+        elif run.state and run.state.message:
+            typer.echo(f"  {run.state.message}")
+
+
+def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float) -> None:
+    from tarjama.review.decisions import precheck_decision
+    from tarjama.review.events import Channel
+
+    try:
+        ws = find_workspace(workspace)
+        precheck_decision(ws, slug, lang, decision, reviewer, note)
+    except TarjamaError as error:
+        fail(error)
+    _connect(ws, required=True)
+    from flows.control import submit_decision
+
+    try:
+        report = submit_decision(ws, slug, lang, decision, reviewer, note, channel=Channel.CLI, wait=wait)
+    except TarjamaError as error:
+        fail(error)
+    stream_err = report.exit_status not in (0, 5)
+    typer.echo(report.summary(slug), err=stream_err)
+    for path in report.published_paths(ws):
+        typer.echo(f"  published: {path}")
+    raise typer.Exit(int(report.exit_status))
+
+
+LangOption = Annotated[str, typer.Option("--lang", "-l", help="The language decided on, e.g. fr.")]
+ReviewerOption = Annotated[str, typer.Option("--reviewer", "-r", help="Your name, recorded with the decision.")]
+NoteOption = Annotated[str, typer.Option("--note", "-n", help="A note recorded with the decision.")]
+WaitOption = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for the outcome (5: still in progress).")]
+
+
+@app.command()
+def approve(slug: str, lang: LangOption, reviewer: ReviewerOption, note: NoteOption = "", wait: WaitOption = 120,
+            workspace: WorkspaceOption = None) -> None:
+    """Approve a language of an item: the item's run checks the catalog and publishes it."""
+    _decide(slug, lang, "approve", reviewer, note, workspace, wait)
+
+
+@app.command("request-changes")
+def request_changes(slug: str, lang: LangOption, reviewer: ReviewerOption, note: NoteOption = "",
+                    wait: WaitOption = 120, workspace: WorkspaceOption = None) -> None:
+    """Ask for changes in a language: the note is recorded and the language keeps waiting."""
+    _decide(slug, lang, "request_changes", reviewer, note, workspace, wait)
+
+
+@app.command()
+def publish(slug: str, lang: LangOption, workspace: WorkspaceOption = None) -> None:
+    """Publish an approved language again from its catalog (after a failed publication was fixed)."""
+    from tarjama.review.decisions import republish
+    from tarjama.review.events import Published
+
+    try:
+        ws = find_workspace(workspace)
+        event = republish(ws, slug, lang)
+    except TarjamaError as error:
+        fail(error)
+    if not isinstance(event, Published):
+        typer.echo(f"error: {slug} {lang}: publication failed: {event.reason}", err=True)
+        raise typer.Exit(4)
+    typer.echo(f"{slug} {lang}: published version {event.version}")
+    for path in event.paths:
+        if (ws.root / path).is_file():
+            typer.echo(f"  published: {path}")
+
+
+@app.command()
+def serve(workspace: WorkspaceOption = None) -> None:
+    """Serve the translate-article deployment so runs can wait for review (needs a Prefect server)."""
+    from tarjama.settings import load_settings
+
+    try:
+        ws = find_workspace(workspace)
+        settings = load_settings(ws.config_file)
+    except TarjamaError as error:
+        fail(error)
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    _connect(ws, required=True)
+    from flows.serve import serve_deployment
+
+    serve_deployment(ws, settings)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Per item and language: drafted (fuzzy), reviewed, untranslated, review state and the item's run state."""
+    from flows.prefect_env import run_states_now
+    from tarjama.status import collect_status, status_json
+
+    try:
+        rows = collect_status(find_workspace(workspace), run_states_now)
+    except TarjamaError as error:
+        fail(error)
+    if as_json:
+        typer.echo(status_json(rows))
+        return
+    if not rows:
+        typer.echo("no items yet: run `tarjama translate content/inbox/<item>`")
+        return
+    typer.echo(f"{'item':<28} {'lang':<4} {'drafted':>7} {'reviewed':>8} {'untransl.':>9}  {'run':<12} review")
+    for r in rows:
+        typer.echo(f"{r.slug:<28} {r.lang:<4} {r.drafted:>7} {r.reviewed:>8} {r.untranslated:>9}  "
+                   f"{r.run_state or '-':<12} {r.problem or r.review}")
+
+
+reviewer_app = typer.Typer(help="Reviewers of the review desk.", no_args_is_help=True)
+app.add_typer(reviewer_app, name="reviewer")
+
+
+@reviewer_app.command("add")
+def reviewer_add(
+    name: str,
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Languages this reviewer reviews, comma-separated.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Add (or replace) a reviewer; the password is stored only as a scrypt hash."""
+    import getpass
+
+    from tarjama.desk.reviewers import reviewers_file, save_reviewer
+    from tarjama.drafts import parse_targets
+
+    try:
+        ws = find_workspace(workspace)
+        langs = list(parse_targets(lang))
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"password for {name}: ")
+            if getpass.getpass("again: ") != password:
+                raise InputError("the two passwords differ")
+        path = reviewers_file(ws.root)
+        save_reviewer(path, name, langs, password)
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"reviewer {name} ({', '.join(langs)}) saved in {path}")
+
+
+@dataclass(frozen=True)
+class PrefectChannel:
+    """The desk's way to the review loop: the same decision path as ``tarjama approve``."""
+
+    def decide(self, workspace, slug, lang, decision, reviewer, note):
+        from flows.control import submit_decision
+        from tarjama.review.events import Channel
+
+        return submit_decision(workspace, slug, lang, decision, reviewer, note, channel=Channel.DESK, wait=90)
+
+    def run_states(self, run_ids: list[str]) -> dict[str, str]:
+        from flows.prefect_env import run_states_now
+
+        return run_states_now(run_ids)
+
+
+@app.command()
+def desk(
+    host: Annotated[str, typer.Option(help="Address to bind; keep 127.0.0.1 unless a proxy fronts the desk.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the desk.")] = 8800,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Start the review desk, a web page where translators review, correct and approve drafts."""
+    import uvicorn
+
+    from flows.prefect_env import api_url, prepare_prefect_env
+    from tarjama.desk.app import create_app
+    from tarjama.desk.reviewers import load_reviewers, reviewers_file
+
+    try:
+        ws = find_workspace(workspace)
+        path = reviewers_file(ws.root)
+        if not load_reviewers(path):
+            typer.echo(f"warning: no reviewers in {path}; add one with `tarjama reviewer add NAME --lang fr`", err=True)
+        prepare_prefect_env(ws)
+        os.environ["PREFECT_API_URL"] = api_url()  # decisions go to that server, never to a temporary one
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"review desk on http://{host}:{port}")
+    uvicorn.run(create_app(ws, path, PrefectChannel()), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(workspace: WorkspaceOption = None, port: Annotated[int, typer.Option(help="Prefect server port.")] = 4200,
+         desk_port: Annotated[int, typer.Option(help="Review desk port.")] = 8800) -> None:
+    """Bring up the local stack (Prefect server and UI, the served deployment, the review desk) and start a run
+    for the sample item."""
+    from flows.stack import run_demo
+
+    try:
+        run_demo(find_workspace(workspace), port=port, desk_port=desk_port)
+    except TarjamaError as error:
+        fail(error)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Prefect's environment, and questions to a Prefect API over plain HTTP (no Prefect import: fast).
+
+Entry points call :func:`prepare_prefect_env` before importing Prefect:
+telemetry off, Prefect's home (its SQLite database, profiles and logs) inside
+the workspace and git-ignored. Values already set by the user win. Importing
+this module changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tarjama.workspace import Workspace
+
+LOCAL_API_URL = "http://127.0.0.1:4200/api"
+QUIET_PREFECT = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
+"""For a flow run inside a CLI command: its logs still reach the API (the UI shows them), not the terminal."""
+
+
+def prefect_env(workspace: Workspace) -> dict[str, str]:
+    """The variables tarjama sets for Prefect (telemetry off, home in the workspace)."""
+    return {
+        "PREFECT_HOME": str(workspace.prefect_home),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+        "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    }
+
+
+def prepare_prefect_env(workspace: Workspace) -> None:
+    for name, value in prefect_env(workspace).items():
+        os.environ.setdefault(name, value)
+
+
+class ServerState(StrEnum):
+    UP = "up"
+    DOWN = "no server"
+    SLOW = "server did not answer in time"
+
+
+@dataclass(frozen=True)
+class Probe:
+    url: str
+    state: ServerState
+
+
+def api_url() -> str:
+    return os.environ.get("PREFECT_API_URL") or LOCAL_API_URL
+
+
+def probe_server(timeout: float = 2.0) -> Probe:
+    """Whether the Prefect API (``$PREFECT_API_URL``, else the local default) answers its health check."""
+    import httpx
+
+    url = api_url()
+    try:
+        ok = httpx.get(url.rstrip("/") + "/health", timeout=timeout).status_code == 200
+    except httpx.TimeoutException:
+        return Probe(url, ServerState.SLOW)
+    except httpx.HTTPError:
+        return Probe(url, ServerState.DOWN)
+    return Probe(url, ServerState.UP if ok else ServerState.DOWN)
+
+
+def run_state_names(url: str, run_ids: list[str], timeout: float = 2.0) -> dict[str, str]:
+    """Current state name of each flow run, read over the REST API; what is not known says why."""
+    import httpx
+
+    names: dict[str, str] = {}
+    try:
+        with httpx.Client(base_url=url.rstrip("/") + "/", timeout=timeout) as client:
+            for run_id in dict.fromkeys(run_ids):
+                response = client.get(f"flow_runs/{run_id}")
+                if response.status_code == 200:
+                    names[run_id] = (response.json().get("state") or {}).get("name", "?")
+                elif response.status_code == 404:
+                    names[run_id] = "unknown to this server"
+    except httpx.TimeoutException:
+        return {run_id: names.get(run_id, ServerState.SLOW.value) for run_id in run_ids}
+    except httpx.HTTPError:
+        return {run_id: names.get(run_id, ServerState.DOWN.value) for run_id in run_ids}
+    return names
+
+
+def run_states_now(run_ids: list[str], timeout: float = 2.0) -> dict[str, str]:
+    """What ``tarjama status`` and the desk show as run states: from the API if it answers, else why not."""
+    probe = probe_server(timeout)
+    if probe.state is not ServerState.UP:
+        return {run_id: f"({probe.state.value})" for run_id in run_ids}
+    return run_state_names(probe.url, run_ids)

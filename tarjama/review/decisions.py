@@ -1,0 +1,287 @@
+"""Review decisions as durable requests, and what the item's run does with them.
+
+A reviewer's decision (desk, CLI or the Prefect UI's Resume form) is first
+recorded in the review log as a request with its own id; only then is the run
+woken. The run, at each of its suspensions, takes every pending request of
+its item in the order they were made, checks each against the catalog as it
+is on disk then, records the outcome under the request's id and, for an
+approval, publishes the language and records that too (or why it failed).
+Whoever sent a request reads its own outcome by id: nothing is lost when two
+reviewers decide at once, and no one is told another reviewer's outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from tarjama.catalog import (
+    APPROVED_AT,
+    APPROVED_BY,
+    APPROVED_DIGEST,
+    REVIEW_NOTE,
+    approval_blockers,
+    approval_holds,
+    content_digest,
+)
+from tarjama.catalog_store import Edit, read_catalog, update_catalog
+from tarjama.errors import InputError, TarjamaError
+from tarjama.fsio import locked
+from tarjama.review import events as log
+from tarjama.review.events import (
+    Channel,
+    Decision,
+    DecisionMade,
+    DecisionRequested,
+    Outcome,
+    Published,
+    PublishFailed,
+    RunStarted,
+    Superseded,
+    TimedOut,
+    Waiting,
+    new_request_id,
+    now_utc,
+)
+from tarjama.review.state import ItemReview, ReviewState, fold, opened, waiting_in_run
+from tarjama.workspace import Workspace
+
+MAX_NOTE = 500
+MAX_REVIEWER = 100
+
+
+class ApprovalRefused(TarjamaError):
+    """An approval the catalog does not allow yet; ``blockers`` lists why."""
+
+    def __init__(self, message: str, blockers: list[str]) -> None:
+        super().__init__(message)
+        self.blockers = blockers
+
+
+class NotWaiting(TarjamaError):
+    """The language has no decision pending: nothing waits for one (already approved, or no live run)."""
+
+
+def shown_blockers(blockers: list[str], limit: int = 6) -> str:
+    more = f"; and {len(blockers) - limit} more" if len(blockers) > limit else ""
+    return "; ".join(blockers[:limit]) + more
+
+
+def check_decision(lang: str, decision: str, reviewer: str, note: str = "") -> Decision:
+    try:
+        chosen = Decision(decision)
+    except ValueError:
+        raise InputError(f"decision must be one of {', '.join(d.value for d in Decision)}, not {decision!r}") from None
+    if not reviewer.strip():
+        raise InputError("a decision needs the reviewer's name (--reviewer)")
+    if len(reviewer) > MAX_REVIEWER or any(ch in reviewer for ch in "\n\r\t\x00"):
+        raise InputError(f"the reviewer's name must be one line of at most {MAX_REVIEWER} characters")
+    if not lang.strip():
+        raise InputError("a decision needs the language it is about (--lang)")
+    if len(note) > MAX_NOTE:
+        raise InputError(f"the note is {len(note)} characters; keep it under {MAX_NOTE}")
+    return chosen
+
+
+def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
+                      note: str = "") -> ItemReview:
+    """What the CLI and the desk check before recording a decision: the rules the run applies, and that the
+    language waits for one in a run."""
+    chosen = check_decision(lang, decision, reviewer, note)
+    path = workspace.catalog_path(slug, lang)
+    if not path.exists():
+        raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}? see `tarjama status`")
+    review = fold(log.read(workspace, slug))
+    state = review.langs.get(lang)
+    if lang not in review.waiting_langs():
+        if state is not None and not state.state.awaits_decision:
+            raise NotWaiting(f"{slug} {lang} is not waiting for a decision: {state.describe(slug)}")
+        raise NotWaiting(f"no run is waiting for review of {slug} {lang}; run `tarjama translate` on its item "
+                         "while `tarjama serve` runs")
+    if chosen is Decision.APPROVE:
+        blockers = approval_blockers(read_catalog(path))
+        if blockers:
+            raise ApprovalRefused(f"cannot approve {slug} {lang}: {shown_blockers(blockers)}", blockers)
+    return review
+
+
+def request_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,
+                     channel: Channel, request: str | None = None) -> DecisionRequested:
+    """Record a decision request (durably, before anything is woken) and return it with its id."""
+    chosen = check_decision(lang, decision, reviewer, note)
+    event = DecisionRequested(request=request or new_request_id(), lang=lang.strip(), decision=chosen,
+                              reviewer=reviewer.strip(), note=note.strip(), channel=channel)
+    log.append(workspace, slug, event)
+    return event
+
+
+def claim_item(workspace: Workspace, slug: str, run_id: str, source_digest: str, targets: list[str],
+               providers: list[str]) -> list[str]:
+    """Make ``run_id`` the item's current run; returns the runs it takes over from (to stop them)."""
+    events = log.read(workspace, slug)
+    if any(isinstance(e, RunStarted) and e.run_id == run_id for e in events):
+        return []  # a replay of the same run
+    review = fold(events)
+    older = [review.current_run] if review.current_run and review.current_run not in review.superseded else []
+    log.append(workspace, slug, RunStarted(run_id=run_id, source_digest=source_digest, targets=targets,
+                                           providers=providers),
+               *(Superseded(run_id=old, by=run_id) for old in older))
+    return older
+
+
+def is_current_run(workspace: Workspace, slug: str, run_id: str) -> bool:
+    return fold(log.read(workspace, slug)).current_run == run_id
+
+
+def open_review(workspace: Workspace, slug: str, run_id: str, langs: list[str], timeout: dt.timedelta,
+                now: dt.datetime | None = None) -> Waiting:
+    """Open the run's review gate once (replays get the same deadline). A language whose catalog is
+    approved and unchanged since needs no new decision: it is listed as already approved."""
+    found = opened(log.read(workspace, slug), run_id)
+    if found is not None:
+        return found
+    already = [lang for lang in langs if approval_holds(read_catalog(workspace.catalog_path(slug, lang)))]
+    now = now or now_utc()
+    waiting = Waiting(run_id=run_id, langs=[lang for lang in langs if lang not in already], already_approved=already,
+                      at=now, deadline=now + timeout)
+    log.append(workspace, slug, waiting)
+    return waiting
+
+
+def record_timeout(workspace: Workspace, slug: str, run_id: str, langs: list[str]) -> None:
+    log.append(workspace, slug, TimedOut(run_id=run_id, langs=langs))
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What one pass over the pending requests did."""
+
+    decided: list[DecisionMade]
+    published: list[Published | PublishFailed]
+    waiting: list[str]
+
+
+def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
+    """The run's side: decide every pending request of the item, in order, and publish what gets approved.
+
+    Idempotent (a replayed run finds its outcomes in the log) and serialised per item.
+    """
+    with locked(workspace.item_dir(slug) / ".decisions.lock", f"decisions of {slug!r}", timeout=120):
+        events = log.read(workspace, slug)
+        review = fold(events)
+        _, waiting = waiting_in_run(events, run_id)
+        decided, published = [], []
+        for request in review.pending:
+            made = _decide(workspace, slug, request, run_id, waiting)
+            log.append(workspace, slug, made)
+            decided.append(made)
+            if made.outcome is Outcome.APPROVED:
+                waiting.remove(made.lang)
+                published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
+        for made in _approved_unpublished(log.read(workspace, slug), run_id):  # a crash between the two
+            published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
+        return Taken(decided, published, waiting)
+
+
+def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id: str,
+            waiting: list[str]) -> DecisionMade:
+    blockers: list[str] = []
+    if request.lang not in waiting:
+        outcome = Outcome.IGNORED
+        blockers = [f"{request.lang} is not waiting for a decision in this run "
+                    f"(waiting: {', '.join(waiting) or 'none'})"]
+    elif request.decision is Decision.REQUEST_CHANGES:
+        outcome = Outcome.CHANGES_REQUESTED
+    else:
+        path = workspace.catalog_path(slug, request.lang)
+        blockers = stamp_approval(path, request.reviewer, request.note)
+        outcome = Outcome.REFUSED if blockers else Outcome.APPROVED
+    return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
+                        reviewer=request.reviewer, note=request.note, channel=request.channel, outcome=outcome,
+                        blockers=blockers)
+
+
+def stamp_approval(path: Path, reviewer: str, note: str = "") -> list[str]:
+    """Write an approval into the catalog header (who, when, the note, the digest of what was approved) if,
+    under the catalog's lock, nothing blocks it; otherwise the blockers, and nothing is written."""
+
+    def change(edit: Edit) -> list[str]:
+        blockers = approval_blockers(edit.po)
+        if blockers:
+            return blockers
+        meta = edit.po.metadata
+        meta[APPROVED_BY] = reviewer
+        meta[APPROVED_AT] = now_utc().isoformat()
+        meta[REVIEW_NOTE] = note.replace("\n", " ")
+        meta[APPROVED_DIGEST] = content_digest(edit.po)
+        edit.changed = True
+        return []
+
+    return update_catalog(path, change)
+
+
+def _approved_unpublished(events: list[log.Event], run_id: str) -> list[DecisionMade]:
+    done = {e.request for e in events if isinstance(e, (Published, PublishFailed)) and e.request}
+    return [e for e in events if isinstance(e, DecisionMade) and e.run_id == run_id
+            and e.outcome is Outcome.APPROVED and e.request not in done]
+
+
+def publish_language(workspace: Workspace, slug: str, lang: str, *, request: str | None = None,
+                     run_id: str | None = None) -> Published | PublishFailed:
+    """Publish an approved language (and the Arabic original), and record what happened: the files that
+    exist afterwards, or why it failed. Never raises for a publication failure: it is recorded."""
+    from tarjama.publish.site import publish_item
+
+    try:
+        results = publish_item(workspace, slug, lang)
+        paths = [(workspace.published / folder / f"{slug}.{ext}").relative_to(workspace.root).as_posix()
+                 for folder in (lang, "ar") for ext in ("html", "md", "json")]  # the stable paths, not the versions
+        missing = [p for p in paths if not (workspace.root / p).exists()]
+        if missing:
+            raise TarjamaError(f"files missing after publishing: {', '.join(missing)}")
+        version = next(r.version for r in results if r.lang == lang)
+        event: Published | PublishFailed = Published(lang=lang, version=version, paths=paths, request=request,
+                                                     run_id=run_id)
+    except Exception as exc:
+        event = PublishFailed(lang=lang, reason=_one_line(exc), request=request, run_id=run_id)
+    log.append(workspace, slug, event)
+    return event
+
+
+def publish_if_missing(workspace: Workspace, slug: str, lang: str, run_id: str) -> Published | PublishFailed | None:
+    """An approved, unchanged language whose publication is not there (it failed, or the files went missing)
+    is published again; otherwise nothing happens."""
+    last = next((e for e in reversed(log.read(workspace, slug))
+                 if isinstance(e, (Published, PublishFailed)) and e.lang == lang), None)
+    if isinstance(last, Published) and all((workspace.root / p).is_file() for p in last.paths):
+        return None
+    return publish_language(workspace, slug, lang, run_id=run_id)
+
+
+def unpublished(workspace: Workspace, slug: str, langs: list[str]) -> list[tuple[str, str]]:
+    """Languages among ``langs`` whose latest publication failed, with the reason."""
+    latest: dict[str, Published | PublishFailed] = {}
+    for event in log.read(workspace, slug):
+        if isinstance(event, (Published, PublishFailed)):
+            latest[event.lang] = event
+    return [(lang, latest[lang].reason) for lang in langs if isinstance(latest.get(lang), PublishFailed)]
+
+
+def republish(workspace: Workspace, slug: str, lang: str) -> Published | PublishFailed:
+    """``tarjama publish``: publish an approved language again from its catalog (after a failure was fixed)."""
+    path = workspace.catalog_path(slug, lang)
+    po = read_catalog(path)
+    if po is None:
+        raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}?")
+    if not approval_holds(po):
+        state = fold(log.read(workspace, slug)).langs.get(lang)
+        why = state.describe(slug) if state and state.state is not ReviewState.PUBLISHED else "not approved"
+        raise InputError(f"{slug} {lang} cannot be published: its catalog is not approved as it is now ({why}); "
+                         "approve it first")
+    return publish_language(workspace, slug, lang)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if isinstance(exc, TarjamaError) else f"{type(exc).__name__}: {text}"

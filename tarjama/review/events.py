@@ -1,0 +1,167 @@
+"""The review log: ``translations/<slug>/review.log.jsonl``, one typed event per line, append-only.
+
+It is the durable record of everything that happens to an item under review:
+which run owns the item, what it waits for, every decision a reviewer asked
+for (a *request*, recorded before any run is woken) and what came of it,
+every publication and every failed one. It survives a reset of the Prefect
+database; a replayed run finds what it already did here, and ``tarjama
+status`` and the desk read states from it without Prefect. Display text is
+derived from these records, never parsed back out of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from tarjama.fsio import append_jsonl, read_jsonl
+from tarjama.workspace import Workspace
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+
+
+class Outcome(StrEnum):
+    """What a run made of a decision request."""
+
+    APPROVED = "approved"
+    REFUSED = "refused"  # the catalog does not allow an approval yet
+    CHANGES_REQUESTED = "changes-requested"
+    IGNORED = "ignored"  # the language was not waiting, or the run ended before taking the request
+
+
+class Channel(StrEnum):
+    """Where a decision came from (the desk authenticates its reviewers; the others take a name as given)."""
+
+    DESK = "desk"
+    CLI = "cli"
+    PREFECT_UI = "prefect-ui"
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", use_enum_values=False)
+
+    at: dt.datetime = Field(default_factory=now_utc)
+
+
+class RunStarted(_Event):
+    """A run claimed the item: from now on it is the item's current run (one live run per item)."""
+
+    event: Literal["run-started"] = "run-started"
+    run_id: str
+    source_digest: str
+    targets: list[str]
+    providers: list[str]
+
+
+class Superseded(_Event):
+    """A newer run took the item over; the older one stops waiting."""
+
+    event: Literal["superseded"] = "superseded"
+    run_id: str
+    by: str
+
+
+class Waiting(_Event):
+    """The run's review gate opened: these languages wait for a decision, until ``deadline``."""
+
+    event: Literal["waiting"] = "waiting"
+    run_id: str
+    langs: list[str]
+    already_approved: list[str] = []
+    deadline: dt.datetime
+
+
+class DecisionRequested(_Event):
+    """A reviewer's decision, recorded before any run is woken: it is never lost."""
+
+    event: Literal["decision-requested"] = "decision-requested"
+    request: str
+    lang: str
+    decision: Decision
+    reviewer: str
+    note: str = ""
+    channel: Channel
+
+
+class DecisionMade(_Event):
+    """What the item's run made of a request, checked against the catalog as it was then."""
+
+    event: Literal["decision-made"] = "decision-made"
+    request: str
+    run_id: str | None
+    lang: str
+    decision: Decision
+    reviewer: str
+    note: str = ""
+    channel: Channel
+    outcome: Outcome
+    blockers: list[str] = []
+
+
+class Published(_Event):
+    """A language's version went live; ``paths`` are the files written, relative to the workspace."""
+
+    event: Literal["published"] = "published"
+    lang: str
+    version: int
+    paths: list[str]
+    request: str | None = None
+    run_id: str | None = None
+
+
+class PublishFailed(_Event):
+    """An approved language could not be published; ``tarjama publish`` tries again once it is fixed."""
+
+    event: Literal["publish-failed"] = "publish-failed"
+    lang: str
+    reason: str
+    request: str | None = None
+    run_id: str | None = None
+
+
+class TimedOut(_Event):
+    event: Literal["timed-out"] = "timed-out"
+    run_id: str
+    langs: list[str]
+
+
+Event = Annotated[RunStarted | Superseded | Waiting | DecisionRequested | DecisionMade | Published | PublishFailed
+                  | TimedOut, Field(discriminator="event")]
+_EVENT = TypeAdapter(Event)
+
+
+def log_path(workspace: Workspace, slug: str) -> Path:
+    return workspace.item_dir(slug) / "review.log.jsonl"
+
+
+def append(workspace: Workspace, slug: str, *events: _Event) -> None:
+    """Append events durably (one fsync), under the log's lock."""
+    append_jsonl(log_path(workspace, slug), [e.model_dump(mode="json") for e in events], f"review log of {slug!r}")
+
+
+def read(workspace: Workspace, slug: str) -> list[Event]:
+    """Every event of the item, oldest first; a line this version cannot read (a torn write, an event from
+    an older tarjama) is skipped."""
+    events: list[Event] = []
+    for raw in read_jsonl(log_path(workspace, slug)):
+        try:
+            events.append(_EVENT.validate_python(raw))
+        except ValidationError:
+            continue
+    return events

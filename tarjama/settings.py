@@ -1,0 +1,186 @@
+"""tarjama's settings: one model for the CLI, the flow, the inbox watcher and the review desk.
+
+Precedence, lowest to highest: defaults < the workspace's ``tarjama.toml`` <
+environment variables < explicit choices (command-line options, run
+parameters). Environment names are ``TARJAMA_`` plus the setting's path in
+capitals: ``[mt] timeout`` is ``TARJAMA_MT_TIMEOUT``, ``[libre] api_key`` is
+``TARJAMA_LIBRE_API_KEY``, the provider chain ``providers`` is
+``TARJAMA_PROVIDERS`` (comma-separated). Secrets are ``SecretStr``: they never
+show in a repr, a log line or a Prefect parameter.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
+
+from tarjama.errors import InputError
+from tarjama.mt.settings import MTSettings, ProviderConfig
+
+DEFAULT_CHAIN = ("google", "mymemory")
+DEFAULT_SITE_URL = "http://localhost:8000/"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MTLimits(_Section):
+    """How patiently a run translates (``[mt]``)."""
+
+    timeout: float = Field(10.0, gt=0, description="seconds per request")
+    concurrency: int = Field(4, ge=1, le=64, description="segments translated at once per language")
+    attempts: int = Field(3, ge=1, le=10, description="tries per provider for transient failures")
+    backoff: float = Field(0.5, ge=0, description="first retry delay in seconds, doubled each time, with jitter")
+    max_backoff: float = Field(8.0, ge=0, description="longest retry delay in seconds")
+    breaker_threshold: int = Field(3, ge=1, description="connection failures after which a provider is skipped")
+
+
+class ReviewSettings(_Section):
+    """The review gate (``[review]``)."""
+
+    timeout_hours: float = Field(24 * 7, gt=0, description="how long a run waits for review before it fails")
+    watch_seconds: float = Field(5.0, gt=0, description="how often `tarjama serve` looks for overdue reviews")
+
+
+class InboxSettings(_Section):
+    """The inbox watcher of `tarjama serve` (``[inbox]``)."""
+
+    watch_seconds: float = Field(3.0, gt=0, description="how often the inbox is looked at besides file events")
+
+
+class ServeSettings(_Section):
+    """``tarjama serve`` (``[serve]``)."""
+
+    limit: int = Field(4, ge=1, description="flow runs drafting at once (runs waiting for review hold no process)")
+
+
+class SiteSettings(_Section):
+    """Published pages (``[site]``)."""
+
+    url: str = Field(DEFAULT_SITE_URL, description="base of absolute links in feeds, alternates and ninjs URIs")
+
+
+class Settings(BaseSettings):
+    """Every setting of a workspace; build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="TARJAMA_", env_nested_delimiter="_", env_nested_max_split=1,
+                                      extra="ignore", frozen=True)
+
+    providers: Annotated[tuple[str, ...], NoDecode] = Field(DEFAULT_CHAIN, description="MT providers in fallback order")
+    timezone: str = Field("UTC", description="the newsroom's timezone: times written without one are read in it")
+    mt: MTLimits = MTLimits()
+    review: ReviewSettings = ReviewSettings()
+    inbox: InboxSettings = InboxSettings()
+    serve: ServeSettings = ServeSettings()
+    site: SiteSettings = SiteSettings()
+    google: ProviderConfig = ProviderConfig()
+    mymemory: ProviderConfig = ProviderConfig()
+    libre: ProviderConfig = ProviderConfig()
+    microsoft: ProviderConfig = ProviderConfig()
+    yandex: ProviderConfig = ProviderConfig()
+    baidu: ProviderConfig = ProviderConfig()
+    qcri: ProviderConfig = ProviderConfig()
+
+    @field_validator("providers", mode="before")
+    @classmethod
+    def _split_chain(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(",") if name.strip()]
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    @field_validator("providers")
+    @classmethod
+    def _known_providers(cls, chain: tuple[str, ...]) -> tuple[str, ...]:
+        from tarjama.mt.providers import all_providers
+
+        known = all_providers()
+        if not chain:
+            raise ValueError("the provider chain is empty; name at least one provider")
+        for name in chain:
+            if name not in known:
+                raise ValueError(f"unknown provider {name!r}; choose from {', '.join(sorted(known))}")
+        return tuple(dict.fromkeys(chain))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {name!r}; use an IANA name such as Africa/Casablanca or UTC") from None
+        return name
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def provider(self, name: str) -> ProviderConfig:
+        return getattr(self, name, None) or ProviderConfig()
+
+    def mt_settings(self, chain: tuple[str, ...] | list[str] | None = None, concurrency: int | None = None) -> MTSettings:
+        """What the MT engine needs; an explicit chain or concurrency (a run's parameters) wins."""
+        from tarjama.mt.providers import all_providers
+
+        chosen = self._check_chain(chain) if chain else self.providers
+        limits = self.mt
+        return MTSettings(
+            chain=chosen, timeout=limits.timeout, concurrency=concurrency or limits.concurrency,
+            attempts=limits.attempts, backoff=limits.backoff, max_backoff=limits.max_backoff,
+            breaker_threshold=limits.breaker_threshold,
+            providers={name: self.provider(name) for name in all_providers()},
+        )
+
+    @classmethod
+    def _check_chain(cls, chain: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+        try:
+            return cls._known_providers(tuple(cls._split_chain(chain)))
+        except ValueError as exc:
+            raise InputError(f"providers: {exc}") from None
+
+
+@lru_cache(maxsize=16)
+def _settings_class(toml_file: str) -> type[Settings]:
+    """The settings model reading one workspace's tarjama.toml (pydantic-settings takes the file from the config)."""
+    return type("WorkspaceSettings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": toml_file}})
+
+
+def load_settings(config_file: Path | None, **explicit: Any) -> Settings:
+    """Settings of a workspace: ``config_file`` (its tarjama.toml, may be absent), the environment, then
+    ``explicit`` values; a bad value is one InputError line naming the setting and where to set it."""
+    explicit = {key: value for key, value in explicit.items() if value is not None}
+    path = str(config_file) if config_file else "/nonexistent/tarjama.toml"
+    if config_file and config_file.exists():
+        _check_toml(config_file)
+    try:
+        return _settings_class(path)(**explicit)
+    except ValidationError as exc:
+        raise InputError(_describe(exc, config_file)) from None
+
+
+def _check_toml(path: Path) -> None:
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: malformed TOML ({exc}); fix the file or remove it") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def _describe(exc: ValidationError, config_file: Path | None) -> str:
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    env = "TARJAMA_" + "_".join(loc).upper()
+    where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
+    message = error["msg"].removeprefix("Value error, ")
+    shown = error.get("input")
+    got = f" (got {shown!r})" if isinstance(shown, (str, int, float)) and error["type"] != "value_error" else ""
+    source = f"{config_file.name if config_file else 'tarjama.toml'} or {env}"
+    return f"setting {where} ({source}): {message}{got}"
