@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 import threading
@@ -126,16 +125,19 @@ def clone(po: polib.POFile) -> polib.POFile:
     """A private copy to change (entries hold only strings besides these lists and dicts)."""
     new = polib.POFile(wrapwidth=po.wrapwidth, encoding=po.encoding, check_for_duplicates=False)
     new.header, new.metadata, new.metadata_is_fuzzy = po.header, dict(po.metadata), po.metadata_is_fuzzy
+    twins = []
     for entry in po:
-        twin = copy.copy(entry)
-        twin.flags, twin.occurrences = list(entry.flags), list(entry.occurrences)
-        twin.msgstr_plural = dict(entry.msgstr_plural)
-        new.append(twin)
+        twin = object.__new__(type(entry))  # copy.copy goes through __reduce_ex__: six times slower here
+        twin.__dict__ = {**entry.__dict__, "flags": list(entry.flags), "occurrences": list(entry.occurrences),
+                         "msgstr_plural": dict(entry.msgstr_plural)}
+        twins.append(twin)
+    list.extend(new, twins)  # polib's append checks each entry again; these are a catalog's own entries
     return new
 
 
 _RENDERED: LRUCache = LRUCache(maxsize=50_000)
 _RENDERED_LOCK = threading.Lock()
+_MEMO = "_tarjama_rendered"  # (key, text) kept on the entry itself; a clone carries it along
 
 
 def render_catalog(po: polib.POFile) -> str:
@@ -149,12 +151,16 @@ def _rendered(entry: polib.POEntry) -> str:
            tuple(sorted(entry.msgstr_plural.items())), tuple(entry.flags), entry.comment, entry.tcomment,
            tuple(tuple(o) for o in entry.occurrences), entry.previous_msgctxt, entry.previous_msgid,
            entry.previous_msgid_plural)
+    memo = entry.__dict__.get(_MEMO)
+    if memo is not None and memo[0] == key:
+        return memo[1]
     with _RENDERED_LOCK:
         text = _RENDERED.get(key)
     if text is None:
         text = render_entry(entry)
         with _RENDERED_LOCK:
             _RENDERED[key] = text
+    entry.__dict__[_MEMO] = (key, text)
     return text
 
 

@@ -11,15 +11,7 @@ date-time, pages get the local calendar date.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# ISO 8601 date-time as news feeds write it: "T" or a space, optional seconds and fraction, optional zone
-_DATETIME = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
-    r"\s*(?P<zone>Z|z|[+-]\d{2}(?::?\d{2})?)?$"
-)
 
 
 class DateError(ValueError):
@@ -27,7 +19,11 @@ class DateError(ValueError):
 
 
 def normalise_date(value: object, timezone: str = "UTC") -> str | None:
-    """The canonical text of a date or moment (see the module docstring); None when there is none."""
+    """The canonical text of a date or moment (see the module docstring); None when there is none.
+
+    Parsing is Python's ISO 8601 reader (``fromisoformat``): ``2025-01-30``, ``2025-01-30T10:00``,
+    ``2025-01-30 10:00:00.5+01:00``, ``...Z``, basic and week forms alike.
+    """
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -35,40 +31,19 @@ def normalise_date(value: object, timezone: str = "UTC") -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value).strip()
-    if _DATE.match(text):
-        return _calendar_date(text).isoformat()
-    match = _DATETIME.match(text)
-    if not match:
-        raise DateError(f"{text!r} is not an ISO 8601 date; write it as 2025-01-30 or 2025-01-30T10:00:00+01:00")
-    day = _calendar_date(match["date"])
     try:
-        fraction = int((match["f"] or "0")[:6].ljust(6, "0"))
-        moment = dt.datetime(day.year, day.month, day.day, int(match["h"]), int(match["m"]), int(match["s"] or 0),
-                             fraction)
+        return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise DateError(f"{text!r} has an impossible time of day") from None
-    zone = match["zone"]
-    if zone:
-        moment = moment.replace(tzinfo=_offset(zone, text))
-    return _moment(moment, timezone)
-
-
-def _calendar_date(text: str) -> dt.date:
+        pass
     try:
-        return dt.date.fromisoformat(text)
+        return _moment(dt.datetime.fromisoformat(text), timezone)
     except ValueError as exc:
-        raise DateError(f"{text!r} is not a real date ({exc})") from None
-
-
-def _offset(zone: str, text: str) -> dt.tzinfo:
-    if zone in ("Z", "z"):
-        return dt.UTC
-    digits = zone[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
-    if hours > 23 or minutes > 59:
-        raise DateError(f"{text!r} has an impossible UTC offset")
-    sign = -1 if zone[0] == "-" else 1
-    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+        reason = str(exc)
+        if "out of range" in reason or "must be in" in reason:
+            raise DateError(f"{text!r} is not a real date or time ({reason})") from None
+        if "offset" in reason:
+            raise DateError(f"{text!r} has an impossible UTC offset") from None
+        raise DateError(f"{text!r} is not an ISO 8601 date; write it as 2025-01-30 or 2025-01-30T10:00:00+01:00") from None
 
 
 def _moment(value: dt.datetime, timezone: str) -> str:

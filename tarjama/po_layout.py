@@ -155,26 +155,30 @@ def _unistring():
     return None
 
 
-def _breaks(text: str, width: int, startcol: int, prohibited: set[int]) -> list[int]:
+def _breaks(text: str, width: int, startcol: int, prohibited: set[int]) -> tuple[int, ...]:
     """Character positions where gettext breaks ``text`` into lines of ``width`` columns."""
+    return _breaks_cached(text, width, startcol, frozenset(prohibited))
+
+
+@lru_cache(maxsize=65_536)  # header lines and unchanged strings come back on every save of a catalog
+def _breaks_cached(text: str, width: int, startcol: int, prohibited: frozenset[int]) -> tuple[int, ...]:
     function = _unistring()
     if function is None:
-        return _linebreaks(text, width, startcol, prohibited)
+        return tuple(_linebreaks(text, width, startcol, set(prohibited)))
     data = text.encode("utf-8")
-    overrides = bytearray(len(data))
-    starts, position = [], 0
-    for index, ch in enumerate(text):
-        size = len(ch.encode("utf-8"))
-        starts.append(position)
-        for offset in range(1, size):  # never inside a character
-            overrides[position + offset] = _UC_BREAK_PROHIBITED
-        if index in prohibited:
-            overrides[position] = _UC_BREAK_PROHIBITED
-        position += size
+    overrides = bytearray(data.translate(_NOT_A_CHARACTER_START))  # never inside a character
+    for index in prohibited:
+        overrides[len(text[:index].encode("utf-8"))] = _UC_BREAK_PROHIBITED
     result = ctypes.create_string_buffer(len(data))
     function(data, len(data), width, startcol, 0, bytes(overrides), b"UTF-8", result)
-    raw = result.raw
-    return [index for index, byte_at in enumerate(starts) if raw[byte_at] == _UC_BREAK_POSSIBLE]
+    raw, breaks, at = result.raw, [], -1
+    while (at := raw.find(_POSSIBLE_BYTE, at + 1)) != -1:
+        breaks.append(len(data[:at].decode("utf-8")))
+    return tuple(breaks)
+
+
+_NOT_A_CHARACTER_START = bytes(_UC_BREAK_PROHIBITED if 0x80 <= b < 0xC0 else 0 for b in range(256))
+_POSSIBLE_BYTE = bytes([_UC_BREAK_POSSIBLE])
 
 
 def _linebreaks(text: str, width: int, startcol: int, prohibited: set[int]) -> list[int]:

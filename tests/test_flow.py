@@ -120,3 +120,18 @@ def test_parameters_of_the_run_form_have_titles_choices_and_hide_what_the_deploy
     enum = targets.get("enum") or defs.get(targets.get("$ref", "").rsplit("/", 1)[-1], {}).get("enum")
     assert {"fr", "en"} <= set(enum)
     assert "libre" in str(props["providers"])
+
+
+def test_the_resume_form_offers_the_waiting_languages_and_hides_the_request_id() -> None:
+    from prefect._internal.pydantic.v2_schema import create_v2_schema
+
+    from flows.forms import decision_form
+
+    form = decision_form(["fr", "en"], "## Review")
+    schema = create_v2_schema(form.__name__, model_base=form)
+    assert schema["properties"]["language"]["enum"] == ["fr", "en"]
+    assert set(schema["properties"]) == {"language", "decision", "reviewer", "note"}
+    assert "additionalProperties" not in schema  # a wake-up's request id is accepted by the server
+    assert all(p.get("title") and p.get("description") for p in schema["properties"].values())
+    answered_earlier = decision_form(["en"], "x")(language="fr", reviewer="Amina")  # a replay loads old answers
+    assert answered_earlier.language == "fr"

@@ -91,7 +91,7 @@ def test_ninjs_body_text_and_html(workspace: Workspace) -> None:
         ("french.json", json.dumps({"uri": "x", "language": "fr", "body_text": ARABIC}), "'language'"),
         ("baddate.md", f"---\ndate: next tuesday\n---\n{ARABIC}\n", "not an ISO 8601 date"),
         ("impossible.md", f"---\ndate: 2025-02-30\n---\n{ARABIC}\n", "'2025-02-30' is not a real date"),
-        ("badtime.md", f"---\ndate: 2025-01-30 25:61\n---\n{ARABIC}\n", "impossible time of day"),
+        ("badtime.md", f"---\ndate: 2025-01-30 25:61\n---\n{ARABIC}\n", "is not a real date or time (hour must be in 0..23)"),
         ("unclosed.md", f"---\ntitle: عنوان\ndate: 2025-01-30\n\n{ARABIC}\n", "never closed"),
         ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
         ("deepfm.md", "---\ntitle: " + "[" * 5_000 + "\n---\n" + ARABIC, "nested too deeply"),

@@ -71,9 +71,10 @@ def sample_requests(libre, ws) -> list[dict]:
 
 def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> None:
     ws, libre = loop
-    run = settle(start(ws, SAMPLE.name).id)
+    created = start(ws, SAMPLE.name)
+    assert created.name == SLUG  # named after its item from the moment it exists, not when it starts
+    run = settle(created.id)
     assert run.state.name == "Suspended", run.state
-    assert run.name == SLUG
     assert len(sample_requests(libre, ws)) == 8  # 4 segments x 2 languages, once
 
     refused = decide(ws, SLUG, "fr", "request_changes", "Amina", "relire le titre")
@@ -222,6 +223,8 @@ def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_
 def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(served, served_workspace) -> None:
     """The session's `tarjama serve` started with a burst already in its inbox and one more dropped while it
     was starting (see conftest): each gets a run, and an item ingest refuses is logged, not started."""
+    from prefect.client.schemas.objects import StateType
+
     from flows.control import LIVE, runs_of
 
     ws = served_workspace
@@ -239,5 +242,21 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
     assert "not-arabic.txt: the text is not Arabic" in serve_log
     assert not (ws.translations / "not-arabic").exists()
     shutil.copy(SAMPLE, ws.inbox / "dropped-later.txt")
-    wait_for(lambda: any(r.name == "dropped-later" and r.state.name == "Suspended"
-                         for r in runs_of("dropped-later", ws, LIVE)), 120, "a run for an item dropped later")
+    first = wait_for(lambda: next((r for r in runs_of("dropped-later", ws, LIVE) if r.state.name == "Suspended"), None),
+                     120, "a run for an item dropped later")
+
+    # corrected while serve runs, and handed over with `translate` at the same moment: one run, not two
+    item = ws.inbox / "dropped-later.txt"
+    item.write_text(item.read_text(encoding="utf-8") + "\nوأضاف المتحدث أن العمل سيستمر.\n", encoding="utf-8")
+    env = {**os.environ, "TARJAMA_LIBRE_URL": served.url}
+    handed = tarjama(ws, env, "translate", str(item))
+    assert handed.returncode == 0, handed.stderr
+
+    def one_new_run():
+        live = runs_of("dropped-later", ws, LIVE)
+        return live if len(live) == 1 and live[0].id != first.id and live[0].state.name == "Suspended" else None
+
+    live = wait_for(one_new_run, 120, "a single live run for the corrected item")
+    assert item_review(ws, "dropped-later").current_run == str(live[0].id)
+    runs = runs_of("dropped-later", ws, [StateType.CANCELLED, *LIVE])
+    assert len(runs) == 2  # the first (superseded) and the one for the corrected text, whoever started it

@@ -3,10 +3,13 @@
 The demo's placeholder (:mod:`tarjama.mt.placeholder`) is kept in its own
 table, apart from the real providers.
 
-deep-translator sends requests without a timeout; :func:`install_timeouts`
-gives every request of its provider modules one, so a hanging provider costs
-seconds, not forever. Instances are not thread-safe (Google mutates its URL
-parameters per call), so the engine builds one per worker thread.
+deep-translator sends requests without a timeout, each on a new connection;
+:func:`install_timeouts` gives every request of its provider modules a timeout
+(a hanging provider costs seconds, not forever) and sends it through a
+``requests.Session`` of the calling thread, so connections are kept alive (no
+new TCP and TLS handshake per sentence). Instances are not thread-safe (Google
+mutates its URL parameters per call), so the engine builds one per worker
+thread.
 """
 
 from __future__ import annotations
@@ -31,18 +34,26 @@ _timeout = threading.local()
 
 
 class _RequestsWithTimeout:
-    """Stands in for ``requests`` inside deep-translator's provider modules and adds a timeout."""
+    """Stands in for ``requests`` inside deep-translator's provider modules: a timeout, kept-alive connections."""
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", current_timeout())
-        return requests.get(url, **kwargs)
+        return _session().get(url, **kwargs)
 
     def post(self, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", current_timeout())
-        return requests.post(url, **kwargs)
+        return _session().post(url, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(requests, name)
+
+
+def _session() -> requests.Session:
+    """This thread's session (a Session is not safe to share between threads)."""
+    session = getattr(_timeout, "session", None)
+    if session is None:
+        session = _timeout.session = requests.Session()
+    return session
 
 
 def current_timeout() -> float:

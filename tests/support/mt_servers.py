@@ -75,6 +75,7 @@ class LoopbackMTServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # as real servers do: kept-alive answers are not held back
 
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
