@@ -139,11 +139,10 @@ _UC_BREAK_PROHIBITED, _UC_BREAK_POSSIBLE = 1, 2
 @lru_cache(maxsize=1)
 def _unistring():
     """libunistring's ``ulc_width_linebreaks`` (the v2 entry point where the library has it), or None."""
-    for name in (ctypes.util.find_library("unistring"), "libunistring.so.5", "libunistring.so.2"):
-        if not name:
-            continue
+    names = ("libunistring.so.5", "libunistring.so.2", "libunistring.dylib", "libunistring.5.dylib")
+    for name in (*names, None):  # the known names first: find_library runs ldconfig, which takes a while
         try:
-            lib = ctypes.CDLL(name)
+            lib = ctypes.CDLL(name or ctypes.util.find_library("unistring") or "libunistring.so")
         except OSError:
             continue
         function = getattr(lib, "ulc_width_linebreaks_v2", None) or getattr(lib, "ulc_width_linebreaks", None)
