@@ -209,3 +209,10 @@ def test_qcri_is_skipped_for_french(libre) -> None:
                           providers={**settings.providers, "qcri": ProviderConfig(api_key="k")})
     result = MTEngine(settings).translate([SENTENCE], "fr")[SENTENCE]
     assert result.provider == "libre"
+
+
+def test_the_example_settings_file_is_valid() -> None:
+    from tests.conftest import REPO
+
+    settings = load_settings(REPO / "tarjama.example.toml")
+    assert settings.providers == ("google", "mymemory") and settings.libre.url == "http://127.0.0.1:5000/"
