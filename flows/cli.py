@@ -13,12 +13,15 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from tarjama.errors import InputError, TarjamaError
 from tarjama.workspace import Workspace, find_workspace
+
+if TYPE_CHECKING:
+    from tarjama.ingest import Item
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="tarjama: Arabic news items to reviewed French and English versions.")
@@ -58,7 +61,7 @@ def _connect(ws: Workspace, required: bool) -> str | None:
 @dataclass(frozen=True)
 class _Planned:
     path: Path
-    item: object  # tarjama.ingest.Item
+    item: Item
     changed: bool  # no drafts yet, or the text changed since
 
 
@@ -141,7 +144,7 @@ def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: s
         fail(error)
 
 
-def _print_drafts(item, langs: list[dict], chain: list[str]) -> None:
+def _print_drafts(item: Item, langs: list[dict], chain: list[str]) -> None:
     typer.echo(f"{item.slug}  ({item.source_path})" + (f"  providers: {', '.join(chain)}" if chain else ""))
     for r in langs:
         failed = len(r["failed"])

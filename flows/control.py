@@ -167,7 +167,7 @@ def wake(run_id: str, events: list[log.Event], request_id: str) -> bool:
     try:
         resume_flow_run(UUID(run_id), run_input={"language": language, "decision": r.decision.value,
                                                  "reviewer": r.reviewer, "note": r.note, "request": r.request})
-    except Exception:
+    except Exception:  # not paused, or paused again with another form: the next look retries
         return False
     return True
 

@@ -38,7 +38,7 @@ def _watch_reviews(workspace: Workspace, every: float, stop: threading.Event) ->
         try:
             for line in expire_overdue_reviews(workspace) + wake_pending(workspace):
                 log.warning(line)
-        except Exception as exc:
+        except Exception as exc:  # the server may be restarting: try again next round
             log.debug("review watcher: %s", exc)
 
 
@@ -74,7 +74,7 @@ class InboxWatcher:
                                   debounce=every_ms, raise_interrupt=False):
             try:
                 self.look()
-            except Exception as exc:
+            except Exception as exc:  # the server may be restarting: try again next round
                 log.warning("inbox watcher: %s", exc)
 
 

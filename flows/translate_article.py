@@ -45,7 +45,7 @@ def _run_name() -> str:
     try:
         workspace = find_workspace(params.get("workspace"))
         return load_item(_resolve(workspace, path), workspace).slug
-    except Exception:
+    except Exception:  # a name only; the run itself reports the problem
         return Path(path).stem or "item"
 
 
@@ -97,9 +97,13 @@ def translate_article(
         with item_run_lock(ws, item.slug, wait=RUN_LOCK_WAIT):
             check_writable(ws, item, langs)
             older = claim_item(ws, item.slug, run_id, item.digest, langs, chain)
-            if older and deployment.id is not None:
-                for stopped in supersede(older, by=run_id):
-                    logger.info("%s: run %s was waiting for review; this run takes its place", item.slug, stopped)
+            if older:
+                try:
+                    for stopped in supersede(older, by=run_id):
+                        logger.info("%s: run %s was waiting for review; this run takes its place", item.slug, stopped)
+                except Exception as exc:  # the older run also stops by itself, at its gate
+                    logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
+                                   ", ".join(older), type(exc).__name__)
             logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
             futures = {lang: translate_language.submit(item, lang, str(ws.root), chain, concurrency) for lang in langs}
             drafts = {lang: future.result() for lang, future in futures.items()}

@@ -171,6 +171,9 @@ def test_a_superseded_runs_timeout_never_shows_over_the_newer_outcome(drafted) -
     clear_fuzzy(ws, "fr")
     request_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.DESK)
     take_pending(ws, SLUG, "new-run")
+    late = request_decision(ws, SLUG, "en", "approve", "John", channel=Channel.CLI)
+    assert take_pending(ws, SLUG, "old-run").decided == []  # a superseded run takes no request
+    assert request_result(log.read(ws, SLUG), late.request).decision is None
     record_timeout(ws, SLUG, "old-run", ["fr", "en"])  # the old run's deadline passes a week later
     review = item_review(ws, SLUG)
     assert review.current_run == "new-run" and "old-run" in review.superseded

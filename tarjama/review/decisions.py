@@ -165,12 +165,15 @@ class Taken:
 def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
     """The run's side: decide every pending request of the item, in order, and publish what gets approved.
 
-    Idempotent (a replayed run finds its outcomes in the log) and serialised per item.
+    Idempotent (a replayed run finds its outcomes in the log) and serialised per item. Only the item's
+    current run takes requests: a superseded one leaves them to the run that replaced it.
     """
     with locked(workspace.item_dir(slug) / ".decisions.lock", f"decisions of {slug!r}", timeout=120):
         events = log.read(workspace, slug)
         review = fold(events)
         _, waiting = waiting_in_run(events, run_id)
+        if review.current_run != run_id:
+            return Taken([], [], waiting)
         decided, published = [], []
         for request in review.pending:
             made = _decide(workspace, slug, request, run_id, waiting)
@@ -243,7 +246,7 @@ def publish_language(workspace: Workspace, slug: str, lang: str, *, request: str
         version = next(r.version for r in results if r.lang == lang)
         event: Published | PublishFailed = Published(lang=lang, version=version, paths=paths, request=request,
                                                      run_id=run_id)
-    except Exception as exc:
+    except Exception as exc:  # whatever the cause, it is recorded as the reason, in one line
         event = PublishFailed(lang=lang, reason=_one_line(exc), request=request, run_id=run_id)
     log.append(workspace, slug, event)
     return event
