@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from tarjama.catalog import approval_holds, count_entries
 from tarjama.catalog_store import read_catalog
@@ -88,8 +88,6 @@ def collect_status(workspace: Workspace, run_states: RunStates | None = None) ->
 
 
 def _with_state(row: LanguageStatus, names: dict[str, str]) -> LanguageStatus:
-    from dataclasses import replace
-
     return replace(row, run_state=names.get(row.run_id, "?")) if row.run_id else row
 
 

@@ -260,3 +260,17 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
     assert item_review(ws, "dropped-later").current_run == str(live[0].id)
     runs = runs_of("dropped-later", ws, [StateType.CANCELLED, *LIVE])
     assert len(runs) == 2  # the first (superseded) and the one for the corrected text, whoever started it
+
+
+def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.control import DEPLOYMENT
+
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(DEPLOYMENT)
+    properties = deployment.parameter_openapi_schema["properties"]
+    assert set(properties) == {"item_path", "headline", "body", "targets", "providers"}
+    assert [properties[k]["title"] for k in ("item_path", "headline", "body", "targets", "providers")] == [
+        "Item file", "Headline", "Body", "Languages", "MT providers"]
+    assert "workspace" in deployment.parameters  # decided by the deployment, not shown in the form
