@@ -102,7 +102,7 @@ def translate(
     except TarjamaError as error:
         fail(error)
     server = _connect(ws, required=False)
-    params = {"targets": list(targets), "providers": list(provider) if provider else None, "workspace": str(ws.root),
+    params = {"targets": list(targets), "providers": list(provider or []), "workspace": str(ws.root),
               "concurrency": concurrency}
     if server:
         from flows.control import deployment_is_served
@@ -166,23 +166,23 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
     from tarjama.status import collect_status
 
     ui = server.rstrip("/").removesuffix("/api")
-    started = []
+    runs = []  # (item, run id): started here, or already in review with this very text
     for plan in planned:
         item = plan.item
         review = item_review(ws, item.slug)
         live = [r for r in runs_of(item.slug, ws, LIVE) if str(r.id) == review.current_run]
         if live and review.source_digest == item.digest:
-            typer.echo(f"{item.slug}: already in review, unchanged (run {live[0].name}, {live[0].state.name}): "
-                       f"{ui}/runs/flow-run/{live[0].id}")
+            typer.echo(f"{item.slug}: already in review with this text (run {live[0].id}); no second run")
+            runs.append((item, live[0].id))
             continue
         key = item_key(ws, item.source_path, item.digest) if plan.changed else None
         run = start_run({"item_path": str(plan.path), **params}, name=item.slug, idempotency_key=key)
         typer.echo(f"{item.slug}: run started on the served deployment; drafting ...")
-        started.append((item, run.id))
-    runs = wait_until_settled([run_id for _, run_id in started])
+        runs.append((item, run.id))
+    settled = wait_until_settled([run_id for _, run_id in runs])
     rows = collect_status(ws)
-    for item, run_id in started:
-        run = runs[run_id]
+    for item, run_id in runs:
+        run = settled[run_id]
         typer.echo(f"{item.slug}:")
         for r in (r for r in rows if r.slug == item.slug):
             typer.echo(f"  {r.lang}: {r.drafted} awaiting review, {r.reviewed} reviewed, {r.untranslated} untranslated"

@@ -43,17 +43,19 @@ def _watch_reviews(workspace: Workspace, every: float, stop: threading.Event) ->
 
 
 class InboxWatcher:
-    """Starts a run for every due inbox item; remembers refusals so each is logged once per text."""
+    """Starts a run for every due inbox item; remembers refusals and starts (one log line per item text;
+    an item stays due until its run claims it, and the idempotency key makes a repeat start a no-op)."""
 
     def __init__(self, workspace: Workspace, settings: Settings) -> None:
         self.workspace = workspace
         self.settings = settings
         self.scanner = InboxScanner(workspace)
         self.refused: dict[Path, str] = {}
+        self.started: dict[Path, str] = {}
 
     def look(self) -> None:
         for path, digest in self.scanner.scan().items():
-            if self.refused.get(path) == digest:
+            if digest in (self.refused.get(path), self.started.get(path)):
                 continue
             try:
                 item = load_item(path, self.workspace, timezone=self.settings.timezone)
@@ -63,6 +65,7 @@ class InboxWatcher:
                 continue
             run = start_run({"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug,
                             idempotency_key=item_key(self.workspace, item.source_path, item.digest))
+            self.started[path] = digest
             log.info("inbox: %s: run %s (%s) for %s", path.name, run.name, run.id, item.slug)
 
     def run(self, stop: threading.Event) -> None:

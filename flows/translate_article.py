@@ -67,13 +67,13 @@ def _field(default, title: str, description: str):
 
 @flow(name="translate-article", flow_run_name=_run_name, persist_result=True)
 def translate_article(
-    item_path: str | None = _field(None, "Item file", "An item in content/inbox/ (.txt, .md or ninjs .json), e.g. "
-                                   "content/inbox/item.txt; or leave it empty and paste the item below"),
-    headline: str | None = _field(None, "Headline", "The Arabic headline of a pasted item"),
-    body: str | None = _field(None, "Body", "The Arabic text of a pasted item, paragraphs separated by blank lines"),
+    item_path: str = _field("", "Item file", "An item in content/inbox/ (.txt, .md or ninjs .json), e.g. "
+                            "content/inbox/item.txt; or leave it empty and paste the item below"),
+    headline: str = _field("", "Headline", "The Arabic headline of a pasted item"),
+    body: str = _field("", "Body", "The Arabic text of a pasted item, paragraphs separated by blank lines"),
     targets: list[Language] = _field(list(DEFAULT_TARGETS), "Languages", "The languages to translate into"),
-    providers: list[ProviderName] | None = _field(None, "MT providers",
-                                                  "In fallback order; empty: the newsroom's configured chain"),
+    providers: list[ProviderName] = _field([], "MT providers",
+                                           "In fallback order; leave empty for the newsroom's configured chain"),
     workspace: str | None = None,
     concurrency: int | None = None,
     review_timeout_hours: float | None = None,
@@ -84,7 +84,7 @@ def translate_article(
         ws = find_workspace(workspace)
         settings = load_settings(ws.config_file)
         langs = list(parse_targets(targets))
-        chain = list(settings.mt_settings(providers, concurrency).chain)
+        chain = list(settings.mt_settings(providers or None, concurrency).chain)
         if item_path:
             path = _resolve(ws, item_path)
         elif body:

@@ -160,7 +160,8 @@ def test_cli_hands_items_over_decides_reports_failed_publications_and_republishe
     assert "started on the served deployment" in started.stdout and "run state: Suspended" in started.stdout
     assert "tarjama approve cli-item --lang fr" in started.stdout
     again = tarjama(ws, env, "translate", str(item), "--provider", "libre")
-    assert again.returncode == 0 and "already in review, unchanged" in again.stdout  # no second run
+    assert again.returncode == 0 and "already in review with this text" in again.stdout  # no second run
+    assert "run state: Suspended" in again.stdout
 
     early = tarjama(ws, env, "approve", "cli-item", "--lang", "fr", "--reviewer", "Amina")
     assert early.returncode == 1 and "cannot approve cli-item fr: p1.s1: not reviewed (fuzzy)" in early.stderr
