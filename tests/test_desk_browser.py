@@ -67,6 +67,7 @@ def browser():
 def test_translator_reviews_the_sample_and_publishes_french(desk_url, browser) -> None:
     from playwright.sync_api import expect
 
+    expect.set_options(timeout=30_000)  # bounds a hang only: a loaded machine may take seconds per round trip
     url, ws = desk_url
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -79,6 +80,7 @@ def test_translator_reviews_the_sample_and_publishes_french(desk_url, browser) -
     page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
 
     page.get_by_role("link", name=SLUG).click()
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")  # desk.js has attached its keys
     expect(page.locator("#count-reviewed")).to_have_text("0")
     segments = page.locator("li.segment")
     assert segments.count() == 4
@@ -99,7 +101,7 @@ def test_translator_reviews_the_sample_and_publishes_french(desk_url, browser) -
     page.screenshot(path=str(SHOTS / "review.png"), full_page=False)
     assert (SHOTS / "queue.png").stat().st_size > 5000 and (SHOTS / "review.png").stat().st_size > 5000
 
-    page.get_by_role("button", name="Send for publication").click()
+    page.get_by_role("button", name="Send for publication").click(timeout=120_000)  # answered once published
     expect(page.locator(".outcome")).to_have_text("fr approved by Amina and published", timeout=120_000)
     page.locator("#published-link").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")

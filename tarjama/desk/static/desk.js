@@ -70,4 +70,5 @@
     else if (event.altKey && event.key === "ArrowDown") { event.preventDefault(); move(row, 1); }
     else if (event.altKey && event.key === "ArrowUp") { event.preventDefault(); move(row, -1); }
   });
+  document.body.dataset.ready = "1";  // the keys and saves work from here on (tests and tools wait for it)
 })();
