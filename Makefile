@@ -39,6 +39,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_mt
 	$(BIN)/python -m benchmarks.bench_desk
+	$(BIN)/python -m benchmarks.bench_engines
 
 clean:
 	rm -rf $(VENV) .prefect .tarjama .pytest_cache

@@ -72,6 +72,9 @@ def translate(
     provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="MT provider, in fallback order; "
                                                        "repeat for a chain (default: the configured chain).")] = None,
     concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="Segments translated at once per language.")] = None,
+    suggest_from: Annotated[str | None, typer.Option("--suggest-from", help="Engines whose outputs are kept beside "
+                                                     "the draft for reviewers, comma-separated, e.g. deepl,llm "
+                                                     "(costs their requests; default: [mt] suggest_from).")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
@@ -85,7 +88,7 @@ def translate(
         ws = find_workspace(workspace)
         settings = load_settings(ws.config_file)
         targets = parse_targets(to)
-        mt = settings.mt_settings(provider, concurrency)
+        mt = settings.mt_settings(provider, concurrency, suggest_from, workspace_root=ws.root)
         items, taken = [], {}
         for path in paths:  # every item is read before anything else happens
             item = load_item(path, ws, taken, timezone=settings.timezone)
@@ -103,7 +106,7 @@ def translate(
         fail(error)
     server = _connect(ws, required=False)
     params = {"targets": list(targets), "providers": list(provider or []), "workspace": str(ws.root),
-              "concurrency": concurrency}
+              "concurrency": concurrency, "suggest_from": list(mt.suggest_from) if suggest_from is not None else []}
     if server:
         from flows.control import deployment_is_served
 
@@ -112,7 +115,7 @@ def translate(
             return
     try:
         known = all_providers()
-        for name in mt.chain:  # drafted here: this process's settings are the ones used
+        for name in (*mt.chain, *mt.suggest_from):  # drafted here: this process's settings are the ones used
             known[name].check_settings(mt.provider(name))
     except TarjamaError as error:
         fail(error)
@@ -301,6 +304,67 @@ def status(
     for r in rows:
         typer.echo(f"{r.slug:<28} {r.lang:<4} {r.drafted:>7} {r.reviewed:>8} {r.untranslated:>9}  "
                    f"{r.run_state or '-':<12} {r.problem or r.review}")
+
+
+@app.command()
+def usage(
+    since: Annotated[str | None, typer.Option(help="Only runs recorded on or after this date (YYYY-MM-DD, UTC).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """MT usage per provider and language, from what the runs recorded: requests, characters, tokens, failures."""
+    import datetime as dt
+    import json
+
+    from tarjama.usage_log import summarise_usage
+
+    try:
+        ws = find_workspace(workspace)
+        try:
+            day = dt.date.fromisoformat(since) if since else None
+        except ValueError:
+            raise InputError(f"--since: {since!r} is not a date; write it as YYYY-MM-DD") from None
+        summary = summarise_usage(ws, day)
+    except TarjamaError as error:
+        fail(error)
+    rows = summary.rows()
+    if as_json:
+        typer.echo(json.dumps({"since": since, "runs": len(summary.runs), "usage": rows}, indent=1))
+        return
+    if not rows:
+        typer.echo("no MT usage recorded" + (f" since {since}" if since else ""))
+        return
+    typer.echo(f"{'provider':<12} {'lang':<4} {'requests':>8} {'characters':>10} {'prompt tok':>10} "
+               f"{'compl. tok':>10} {'failed':>6} {'drafted':>7}")
+    for r in rows:
+        typer.echo(f"{r['provider']:<12} {r['lang']:<4} {r['requests']:>8} {r['characters']:>10} "
+                   f"{r['prompt_tokens']:>10} {r['completion_tokens']:>10} {r['failures']:>6} {r['segments']:>7}")
+    typer.echo(f"{len(summary.runs)} run(s)" + (f" since {since}" if since else ""))
+
+
+glossary_app = typer.Typer(help="The workspace's glossary.csv (ar,fr,en,note).", no_args_is_help=True)
+app.add_typer(glossary_app, name="glossary")
+
+
+@glossary_app.command("check")
+def glossary_check(workspace: WorkspaceOption = None) -> None:
+    """Report malformed rows of glossary.csv, one line each (exit 2 when there are any)."""
+    from tarjama.glossary import check_glossary, glossary_path
+
+    try:
+        ws = find_workspace(workspace)
+    except TarjamaError as error:
+        fail(error)
+    path = glossary_path(ws.root)
+    if not path.exists():
+        typer.echo(f"no glossary: create {path.name} in {ws.root} with the header ar,fr,en,note")
+        return
+    terms, problems = check_glossary(ws.root)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)
+    typer.echo(f"{path.name}: {len(terms)} term(s), no problem found")
 
 
 reviewer_app = typer.Typer(help="Reviewers of the review desk.", no_args_is_help=True)

@@ -18,7 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tarjama.catalog import Draft
-from tarjama.drafts import LanguageResult, texts_to_translate, translate_texts, write_language
+from tarjama.drafts import LanguageResult, texts_to_translate, translate_texts, usage_of, write_language
 from tarjama.errors import TarjamaError
 from tarjama.ingest import Item
 from tarjama.manifest import write_manifest
@@ -48,16 +48,19 @@ def artifact_key(*parts: str) -> str:
 
 @task(name="translate-language", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_user_error,
       persist_result=True)
-def translate_language(item: Item, lang: str, workspace_root: str, chain: list[str],
-                       concurrency: int | None) -> tuple[dict[str, Draft], int]:
-    """Machine-translate what the catalog lacks; an unchanged item costs no request."""
+def translate_language(item: Item, lang: str, workspace_root: str, chain: list[str], concurrency: int | None,
+                       suggest_from: list[str] | None = None) -> tuple[dict[str, Draft], dict[str, dict[str, int]]]:
+    """Machine-translate what the catalog lacks; an unchanged item costs no request. Returns the drafts and
+    what each provider cost."""
     logger = get_run_logger()
     workspace = Workspace(Path(workspace_root))
-    engine = MTEngine(load_settings(workspace.config_file).mt_settings(chain, concurrency))
+    settings = load_settings(workspace.config_file)
+    engine = MTEngine(settings.mt_settings(chain, concurrency, suggest_from, workspace_root=workspace.root))
     texts = texts_to_translate(workspace, item, lang)
-    logger.info("%s -> %s: %d segment(s) to translate with %s", item.slug, lang, len(texts), ", ".join(chain))
+    extra = f" (alternatives from {', '.join(engine.settings.suggest_from)})" if engine.settings.suggest_from else ""
+    logger.info("%s -> %s: %d segment(s) to translate with %s%s", item.slug, lang, len(texts), ", ".join(chain), extra)
     if not texts:
-        return {}, 0
+        return {}, {}
     artifact_id = create_progress_artifact(
         progress=0.0, key=artifact_key("mt-progress", item.slug, lang),
         description=f"Machine translation of {item.slug} into {lang}",
@@ -73,18 +76,23 @@ def translate_language(item: Item, lang: str, workspace_root: str, chain: list[s
             logger.info("%s -> %s: %d/%d segments", item.slug, lang, done, total)
 
     drafts = translate_texts(engine, texts, lang, on_progress)
-    return drafts, sum(engine.requests.values())
+    usage = usage_of(engine, lang)
+    for provider, counts in usage.items():
+        logger.info("%s -> %s: %s: %s", item.slug, lang, provider, _usage_line(counts))
+    return drafts, usage
 
 
 @task(name="write-catalogs", persist_result=True)
 def write_catalogs(item: Item, workspace_root: str, chain: list[str],
-                   drafts: dict[str, tuple[dict[str, Draft], int]]) -> list[LanguageResult]:
-    """Merge each language's drafts into its catalog (atomically, under its lock) and report."""
+                   drafts: dict[str, tuple[dict[str, Draft], dict[str, dict[str, int]]]],
+                   run_id: str = "") -> list[LanguageResult]:
+    """Merge each language's drafts into its catalog (atomically, under its lock), record MT usage, and report."""
     workspace = Workspace(Path(workspace_root))
     write_manifest(workspace, item, list(drafts))
     results = []
-    for lang, (texts, requests) in drafts.items():
-        result = write_language(workspace, item, lang, texts, requests=requests, chain=chain)
+    for lang, (texts, usage) in drafts.items():
+        usage = usage if isinstance(usage, dict) else {}  # results persisted by a run of the previous version
+        result = write_language(workspace, item, lang, texts, chain=chain, usage=usage, run=run_id)
         create_markdown_artifact(
             key=artifact_key("drafts", item.slug, lang), markdown=drafts_markdown(item, result),
             description=f"Drafts of {item.slug} in {lang}",
@@ -125,7 +133,21 @@ def drafts_markdown(item: Item, result: LanguageResult) -> str:
         f"Catalog: `{result.catalog}` (source `{item.source_path}`); providers: {', '.join(result.chain) or '-'}; "
         f"MT requests this run: {result.requests}.",
     ]
+    if result.usage:
+        lines += ["", "## MT usage this run", "",
+                  "| provider | requests | characters | prompt tokens | completion tokens | failed requests | drafted |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {escape_markdown(name)} | {u['requests']} | {u['characters']} | {u['prompt_tokens']} "
+                  f"| {u['completion_tokens']} | {u['failures']} | {u['segments']} |"
+                  for name, u in sorted(result.usage.items())]
     if result.failed:
         lines += ["", "## Failed segments", ""]
         lines += [f"- `{seg}`: {escape_markdown(reason)}" for seg, reason in result.failed]
     return "\n".join(lines) + "\n"
+
+
+def _usage_line(counts: dict[str, int]) -> str:
+    tokens = (f", {counts['prompt_tokens']}+{counts['completion_tokens']} tokens"
+              if counts.get("prompt_tokens") or counts.get("completion_tokens") else "")
+    return (f"{counts['requests']} request(s), {counts['characters']} characters{tokens}, "
+            f"{counts['failures']} failed, {counts['segments']} drafted")

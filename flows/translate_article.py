@@ -74,6 +74,9 @@ def translate_article(
     targets: list[Language] = _field(list(DEFAULT_TARGETS), "Languages", "The languages to translate into"),
     providers: list[ProviderName] = _field([], "MT providers",
                                            "In fallback order; leave empty for the newsroom's configured chain"),
+    suggest_from: list[ProviderName] = _field([], "Alternatives from",
+                                              "Engines whose outputs reviewers get beside the draft (costs their "
+                                              "requests); leave empty for the configured ones"),
     workspace: str | None = None,
     concurrency: int | None = None,
     review_timeout_hours: float | None = None,
@@ -84,7 +87,8 @@ def translate_article(
         ws = find_workspace(workspace)
         settings = load_settings(ws.config_file)
         langs = list(parse_targets(targets))
-        chain = list(settings.mt_settings(providers or None, concurrency).chain)
+        mt = settings.mt_settings(providers or None, concurrency, suggest_from or None, workspace_root=ws.root)
+        chain, suggesters = list(mt.chain), list(mt.suggest_from)
         if item_path:
             path = _resolve(ws, item_path)
         elif body:
@@ -105,9 +109,10 @@ def translate_article(
                     logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
                                    ", ".join(older), type(exc).__name__)
             logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
-            futures = {lang: translate_language.submit(item, lang, str(ws.root), chain, concurrency) for lang in langs}
+            futures = {lang: translate_language.submit(item, lang, str(ws.root), chain, concurrency, suggesters)
+                       for lang in langs}
             drafts = {lang: future.result() for lang, future in futures.items()}
-            results = [r.as_dict() for r in write_catalogs(item, str(ws.root), chain, drafts)]
+            results = [r.as_dict() for r in write_catalogs(item, str(ws.root), chain, drafts, run_id)]
     except TarjamaError as error:
         return Failed(message=str(error))
     summary = {"slug": item.slug, "drafts": results, "providers": chain, "approved": [], "already_approved": []}

@@ -49,6 +49,7 @@ class Draft:
     text: str | None
     provider: str | None = None
     reason: str | None = None
+    alternatives: tuple[tuple[str, str], ...] = ()  # (provider, text) from engines asked for suggestions
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ from tarjama.ingest import Item
 from tarjama.machine_drafts import record_machine_drafts
 from tarjama.manifest import write_manifest
 from tarjama.mt.engine import MTEngine, Progress
+from tarjama.mt.sources import Source
 from tarjama.segment import Segment, segment_item
+from tarjama.usage_log import record_usage
 from tarjama.workspace import Workspace
 
 DEFAULT_TARGETS = ("fr", "en")
@@ -47,6 +49,7 @@ class LanguageResult:
     counts: CatalogCounts
     requests: int = 0
     chain: tuple[str, ...] = ()
+    usage: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)  # per provider, this run
 
     @property
     def new_drafts(self) -> int:
@@ -103,21 +106,38 @@ def check_writable(workspace: Workspace, item: Item, targets: Sequence[str]) -> 
         read_catalog(workspace.catalog_path(item.slug, lang))  # a catalog gettext cannot read stops the run here
 
 
-def texts_to_translate(workspace: Workspace, item: Item, lang: str) -> list[str]:
-    """Source texts of ``item`` that have no usable translation in its ``lang`` catalog."""
+def texts_to_translate(workspace: Workspace, item: Item, lang: str) -> list[Source]:
+    """Sentences of ``item`` that have no usable translation in its ``lang`` catalog, with their context."""
     po = read_catalog(workspace.catalog_path(item.slug, lang))
-    return list(dict.fromkeys(s.text for s in segments_needing_mt(po, segment_item(item))))
+    return [with_context(item, segment, lang) for segment in segments_needing_mt(po, segment_item(item))]
 
 
-def translate_texts(engine: MTEngine, texts: Sequence[str], lang: str,
+def with_context(item: Item, segment: Segment, lang: str) -> Source:
+    """A segment as engines get it: its paragraph and the headline around it (the lede for the headline)."""
+    paragraphs = item.paragraphs
+    if segment.id.startswith("p"):
+        index = int(segment.id[1:].split(".")[0]) - 1
+        paragraph = paragraphs[index] if 0 <= index < len(paragraphs) else ""
+    else:
+        paragraph = paragraphs[0] if paragraphs else ""
+    return Source(segment.text, lang, id=segment.id, paragraph=paragraph, headline=item.headline or "")
+
+
+def translate_texts(engine: MTEngine, texts: Sequence[str | Source], lang: str,
                     on_progress: Progress | None = None) -> dict[str, Draft]:
     results = engine.translate(texts, lang, on_progress)
-    return {src: Draft(r.text, r.provider, None if r.ok else r.reason) for src, r in results.items()}
+    return {src: Draft(r.text, r.provider, None if r.ok else r.reason, r.alternatives) for src, r in results.items()}
+
+
+def usage_of(engine: MTEngine, lang: str) -> dict[str, dict[str, int]]:
+    """What each provider cost in ``lang`` so far in this engine (requests, characters, tokens, failures)."""
+    return {provider: usage.as_dict() for (provider, target), usage in engine.usage.items.items() if target == lang}
 
 
 def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str, Draft],
-                   now: dt.datetime | None = None, requests: int = 0, chain: Sequence[str] = ()) -> LanguageResult:
-    """Merge ``drafts`` into the catalog under its lock and report what happened."""
+                   now: dt.datetime | None = None, requests: int = 0, chain: Sequence[str] = (),
+                   usage: dict[str, dict[str, int]] | None = None, run: str = "") -> LanguageResult:
+    """Merge ``drafts`` into the catalog under its lock, record what MT cost (for ``run``), report what happened."""
     now = now or dt.datetime.now(dt.UTC)
     segments: list[Segment] = segment_item(item)
     path = workspace.catalog_path(item.slug, lang)
@@ -130,15 +150,20 @@ def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str
 
     report, counts = update_catalog(path, change)
     record_machine_drafts(path, drafts, now.isoformat(timespec="seconds"))
+    usage = usage or {}
+    if usage:
+        record_usage(workspace, run=run or "direct", slug=item.slug, lang=lang, usage=usage, at=now)
     return LanguageResult(
         lang=lang, catalog=workspace.relative(path), segments=len(segments), drafted=report.drafted,
         corrected=report.corrected, failed=report.failed, kept=report.kept, obsoleted=report.obsoleted,
-        counts=counts, requests=requests, chain=tuple(chain),
+        counts=counts, requests=requests or sum(u.get("requests", 0) for u in usage.values()), chain=tuple(chain),
+        usage=usage,
     )
 
 
-def draft_item(workspace: Workspace, item: Item, targets: Sequence[str], engine: MTEngine) -> list[LanguageResult]:
-    """The whole drafts job without Prefect: used by tests and benchmarks."""
+def draft_item(workspace: Workspace, item: Item, targets: Sequence[str], engine: MTEngine,
+               run: str = "direct") -> list[LanguageResult]:
+    """The whole drafts job without Prefect: used by tests and benchmarks (one fresh engine per item)."""
     results = []
     with item_run_lock(workspace, item.slug):
         check_writable(workspace, item, targets)
@@ -147,5 +172,6 @@ def draft_item(workspace: Workspace, item: Item, targets: Sequence[str], engine:
             before = sum(engine.requests.values())
             drafts = translate_texts(engine, texts_to_translate(workspace, item, lang), lang)
             spent = sum(engine.requests.values()) - before
-            results.append(write_language(workspace, item, lang, drafts, requests=spent, chain=engine.settings.chain))
+            results.append(write_language(workspace, item, lang, drafts, requests=spent, chain=engine.settings.chain,
+                                          usage=usage_of(engine, lang), run=run))
     return results

@@ -1,7 +1,8 @@
 """What MT first proposed for each sentence, kept beside the catalog (``<lang>.mt.json``).
 
 Translators overwrite ``msgstr``; the review desk still shows the original
-machine output and its provider next to their edit. Keyed by the Arabic source
+machine output and its provider next to their edit, and the other engines'
+outputs (``alternatives``, with ``--suggest-from``) for comparison. Keyed by the Arabic source
 text, so the record follows a sentence whose id moves.
 """
 
@@ -43,7 +44,9 @@ def read_machine_drafts(catalog: Path) -> dict[str, dict[str, Any]]:
 
 def record_machine_drafts(catalog: Path, drafts: Mapping[str, Any], at: str) -> None:
     """Add this run's successful drafts (``Draft`` objects keyed by source text)."""
-    fresh = {source: {"text": d.text, "provider": d.provider, "at": at} for source, d in drafts.items() if d.text}
+    fresh = {source: {"text": d.text, "provider": d.provider, "at": at,
+                      **({"alternatives": dict(d.alternatives)} if getattr(d, "alternatives", ()) else {})}
+             for source, d in drafts.items() if d.text}
     if not fresh:
         return
     path = machine_drafts_path(catalog)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
 from tarjama.errors import InputError
-from tarjama.mt.settings import MTSettings, ProviderConfig
+from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings, ProviderConfig
 
 DEFAULT_CHAIN = ("google", "mymemory")
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -40,6 +40,18 @@ class MTLimits(_Section):
     backoff: float = Field(0.5, ge=0, description="first retry delay in seconds, doubled each time, with jitter")
     max_backoff: float = Field(8.0, ge=0, description="longest retry delay in seconds")
     breaker_threshold: int = Field(3, ge=1, description="connection failures after which a provider is skipped")
+    suggest_from: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="engines whose outputs are kept as alternatives for reviewers (costs their requests)")
+
+    @field_validator("suggest_from", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("suggest_from")
+    @classmethod
+    def _known_suggesters(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_names(names, allow_empty=True)
 
 
 class ReviewSettings(_Section):
@@ -87,26 +99,18 @@ class Settings(BaseSettings):
     yandex: ProviderConfig = ProviderConfig()
     baidu: ProviderConfig = ProviderConfig()
     qcri: ProviderConfig = ProviderConfig()
+    deepl: DeepLConfig = DeepLConfig()
+    llm: LLMConfig = LLMConfig()
 
     @field_validator("providers", mode="before")
     @classmethod
     def _split_chain(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [name.strip() for name in value.split(",") if name.strip()]
-        return tuple(value) if isinstance(value, (list, tuple)) else value
+        return _split_list(value)
 
     @field_validator("providers")
     @classmethod
     def _known_providers(cls, chain: tuple[str, ...]) -> tuple[str, ...]:
-        from tarjama.mt.providers import all_providers
-
-        known = all_providers()
-        if not chain:
-            raise ValueError("the provider chain is empty; name at least one provider")
-        for name in chain:
-            if name not in known:
-                raise ValueError(f"unknown provider {name!r}; choose from {', '.join(sorted(known))}")
-        return tuple(dict.fromkeys(chain))
+        return _check_names(chain, allow_empty=False)
 
     @field_validator("timezone")
     @classmethod
@@ -125,25 +129,56 @@ class Settings(BaseSettings):
     def provider(self, name: str) -> ProviderConfig:
         return getattr(self, name, None) or ProviderConfig()
 
-    def mt_settings(self, chain: tuple[str, ...] | list[str] | None = None, concurrency: int | None = None) -> MTSettings:
-        """What the MT engine needs; an explicit chain or concurrency (a run's parameters) wins."""
+    def mt_settings(self, chain: tuple[str, ...] | list[str] | None = None, concurrency: int | None = None,
+                    suggest_from: tuple[str, ...] | list[str] | str | None = None,
+                    workspace_root: Path | None = None) -> MTSettings:
+        """What the MT engine needs; an explicit chain, concurrency or suggesters (a run's parameters) win.
+        With ``workspace_root``, its glossary.csv (checked: a malformed one stops here) goes to the engines."""
         from tarjama.mt.providers import all_providers
 
-        chosen = self._check_chain(chain) if chain else self.providers
+        chosen = self._check_list("providers", chain, allow_empty=False) if chain else self.providers
+        suggest = (self._check_list("--suggest-from", suggest_from, allow_empty=True)
+                   if suggest_from is not None else self.mt.suggest_from)
+        glossary = None
+        if workspace_root is not None:
+            from tarjama.glossary import load_glossary
+
+            glossary = load_glossary(workspace_root)
         limits = self.mt
         return MTSettings(
             chain=chosen, timeout=limits.timeout, concurrency=concurrency or limits.concurrency,
             attempts=limits.attempts, backoff=limits.backoff, max_backoff=limits.max_backoff,
             breaker_threshold=limits.breaker_threshold,
             providers={name: self.provider(name) for name in all_providers()},
+            suggest_from=suggest, glossary=glossary,
+            state_dir=workspace_root / ".tarjama" if workspace_root is not None else None,
         )
 
-    @classmethod
-    def _check_chain(cls, chain: tuple[str, ...] | list[str] | str) -> tuple[str, ...]:
+    @staticmethod
+    def _check_list(what: str, names: tuple[str, ...] | list[str] | str, allow_empty: bool) -> tuple[str, ...]:
         try:
-            return cls._known_providers(tuple(cls._split_chain(chain)))
+            return _check_names(tuple(_split_list(names)), allow_empty=allow_empty)
         except ValueError as exc:
-            raise InputError(f"providers: {exc}") from None
+            raise InputError(f"{what}: {exc}") from None
+
+
+def _split_list(value: Any) -> Any:
+    """``"deepl, llm"`` (an environment variable, a CLI option) or a list, as a tuple of names."""
+    if isinstance(value, str):
+        value = [name.strip() for name in value.split(",") if name.strip()]
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def _check_names(names: tuple[str, ...], allow_empty: bool) -> tuple[str, ...]:
+    from tarjama.mt.providers import all_providers
+
+    known = all_providers()
+    if not names and not allow_empty:
+        raise ValueError("the provider chain is empty; name at least one provider")
+    for name in names:
+        if name not in known:
+            raise ValueError(f"unknown provider {name!r}; choose from {', '.join(sorted(known))}")
+    return tuple(dict.fromkeys(names))
 
 
 @lru_cache(maxsize=16)

@@ -71,8 +71,10 @@ def test_refusals_are_one_line_before_anything_runs(workspace, sample, libre) ->
 @pytest.mark.parametrize(("args", "message"), [
     (["--to", "xx"], "unknown language code 'xx'"),
     (["--to", "ar"], "Arabic already"),
-    (["--provider", "deepl"], "unknown provider 'deepl'"),
+    (["--provider", "bing"], "unknown provider 'bing'"),
     (["--provider", "libre"], "TARJAMA_LIBRE_URL"),
+    (["--provider", "deepl"], "TARJAMA_DEEPL_API_KEY"),
+    (["--provider", "llm"], "TARJAMA_LLM_URL"),
 ])
 def test_bad_options_exit_2_with_one_line(workspace, sample, args, message) -> None:
     proc = cli(workspace, "translate", str(sample), *args, timeout=60)

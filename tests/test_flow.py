@@ -39,6 +39,8 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
         summary = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["drafts-000-220f3de444a27c17-fr"])))
         assert summary and "translations/000_220f3de444a27c17/fr.po" in summary[0].data
         assert "| 4 | 4 | 0 | 0 |" in summary[0].data and "providers: libre" in summary[0].data
+        libre_chars = sum(len(r["q"]) for r in libre_env.requests if r["target"] == "fr")
+        assert f"| libre | 4 | {libre_chars} | 0 | 0 | 0 | 4 |" in summary[0].data  # this run's MT usage
         progress = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mt-progress-000-220f3de444a27c17-en"])))
         assert progress and progress[0].type == "progress" and float(progress[0].data) == 100.0
 
@@ -113,13 +115,13 @@ def test_parameters_of_the_run_form_have_titles_choices_and_hide_what_the_deploy
 
     schema = editor_schema(translate_article.to_deployment(name="x")._parameter_openapi_schema.model_dump())
     props = schema["properties"]
-    assert set(props) == {"item_path", "headline", "body", "targets", "providers"}
+    assert set(props) == {"item_path", "headline", "body", "targets", "providers", "suggest_from"}
     assert all(p.get("title") and p.get("description") for p in props.values())
     defs = schema.get("definitions", {})
     targets = props["targets"]["items"]
     enum = targets.get("enum") or defs.get(targets.get("$ref", "").rsplit("/", 1)[-1], {}).get("enum")
     assert {"fr", "en"} <= set(enum)
-    assert "libre" in str(props["providers"])
+    assert "libre" in str(props["providers"]) and "deepl" in str(props["suggest_from"])
 
 
 def test_the_resume_form_offers_the_waiting_languages_and_hides_the_request_id() -> None:

@@ -175,7 +175,7 @@ def test_settings_precedence_is_defaults_toml_environment_then_explicit(tmp_path
 
 
 @pytest.mark.parametrize(("env", "value", "message"), [
-    ("TARJAMA_PROVIDERS", "deepl", "unknown provider 'deepl'"),
+    ("TARJAMA_PROVIDERS", "bing", "unknown provider 'bing'"),
     ("TARJAMA_MT_TIMEOUT", "soon", r"setting \[mt\] timeout \(tarjama.toml or TARJAMA_MT_TIMEOUT\): .*valid number"),
     ("TARJAMA_TIMEZONE", "Mars/Olympus", "unknown timezone 'Mars/Olympus'"),
     ("TARJAMA_MT_CONCURRENCY", "0", "greater than or equal to 1"),
@@ -192,8 +192,8 @@ def test_malformed_toml_and_unknown_explicit_provider_are_refused(tmp_path) -> N
     config.write_text("[mt\n")
     with pytest.raises(InputError, match=r"tarjama\.toml: malformed TOML"):
         load_settings(config)
-    with pytest.raises(InputError, match="unknown provider 'deepl'"):
-        load_settings(None).mt_settings(["deepl"])
+    with pytest.raises(InputError, match="unknown provider 'bing'"):
+        load_settings(None).mt_settings(["bing"])
 
 
 def test_provider_without_its_url_or_key_is_refused_up_front() -> None:

@@ -271,7 +271,8 @@ def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DEPLOYMENT)
     properties = deployment.parameter_openapi_schema["properties"]
-    assert set(properties) == {"item_path", "headline", "body", "targets", "providers"}
-    assert [properties[k]["title"] for k in ("item_path", "headline", "body", "targets", "providers")] == [
-        "Item file", "Headline", "Body", "Languages", "MT providers"]
+    fields = ("item_path", "headline", "body", "targets", "providers", "suggest_from")
+    assert set(properties) == set(fields)
+    assert [properties[k]["title"] for k in fields] == [
+        "Item file", "Headline", "Body", "Languages", "MT providers", "Alternatives from"]
     assert "workspace" in deployment.parameters  # decided by the deployment, not shown in the form

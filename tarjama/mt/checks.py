@@ -39,3 +39,30 @@ def rejection_reason(source: str, answer: Any) -> str | None:
 
 def _squash(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+# A number as news writes it, in any digits Unicode knows (Arabic-Indic ٠-٩ and Persian ۰-۹ included), with
+# decimal marks and thousands groups: 12.4, 12,4, ١٢٫٤, 1,000, 1 000 (space or no-break space before 3 digits).
+_NUMBER = re.compile(r"\d+(?:[.,٫٬]\d+|[ \u00a0\u202f]\d{3}(?!\d))*")
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers of ``text`` as ASCII digit strings, separators dropped: ``١٢٫٤`` and ``12,4`` are both ``124``."""
+    import unicodedata
+
+    found = []
+    for match in _NUMBER.finditer(text):
+        digits = "".join(str(unicodedata.digit(ch)) for ch in match.group(0) if ch.isdigit())
+        found.append(digits.lstrip("0") or "0")
+    return found
+
+
+def missing_numbers(source: str, answer: str) -> str | None:
+    """The first number of ``source`` that ``answer`` does not carry (written any usual way); None if all are."""
+    have = numbers(answer)
+    for number in numbers(source):
+        if number in have:
+            have.remove(number)
+        else:
+            return number
+    return None

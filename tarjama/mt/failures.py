@@ -28,6 +28,9 @@ class Failure:
 
 
 def classify(exc: BaseException, timeout: float) -> Failure:
+    official = _official_client_failure(exc, timeout)
+    if official is not None:
+        return official
     if isinstance(exc, requests.exceptions.Timeout):
         return Failure(f"timed out after {timeout:g} s", transient=True, unreachable=True)
     if isinstance(exc, requests.exceptions.ConnectionError):
@@ -57,3 +60,83 @@ def classify(exc: BaseException, timeout: float) -> Failure:
     if isinstance(exc, ValueError):
         return Failure("unreadable answer")
     return Failure(f"unexpected error ({type(exc).__name__})")
+
+
+def _official_client_failure(exc: BaseException, timeout: float) -> Failure | None:
+    """Failures of the DeepL and OpenAI clients and of LLM answers (imported only when those are in use)."""
+    import sys
+
+    llm = sys.modules.get("tarjama.mt.llm_engine")
+    if llm is not None and isinstance(exc, llm.UnusableAnswer):
+        return Failure(f"unusable answer: {exc}", transient=True)
+    deepl = sys.modules.get("deepl")
+    if deepl is not None and isinstance(exc, deepl.DeepLException):
+        return _deepl_failure(exc, deepl, timeout)
+    openai = sys.modules.get("openai")
+    if openai is not None and isinstance(exc, openai.OpenAIError):
+        return _openai_failure(exc, openai, timeout)
+    return None
+
+
+def _deepl_failure(exc, deepl, timeout: float) -> Failure:
+    code = getattr(exc, "http_status_code", None) or 0
+    if isinstance(exc, deepl.ConnectionException):
+        if "timed out" in str(exc).lower():
+            return Failure(f"timed out after {timeout:g} s", transient=True, unreachable=True)
+        return Failure("connection failed", transient=True, unreachable=True)
+    if isinstance(exc, deepl.QuotaExceededException):
+        return Failure("quota for this billing period exceeded (HTTP 456)", disables=True)
+    if isinstance(exc, deepl.AuthorizationException):
+        return Failure("API key refused (HTTP 403)", disables=True)
+    if isinstance(exc, deepl.TooManyRequestsException):
+        return Failure("rate limited (HTTP 429)", transient=True)
+    if isinstance(exc, deepl.GlossaryNotFoundException):
+        return Failure("glossary not found (HTTP 404)", disables=True)
+    if code >= 500:
+        return Failure(f"server error (HTTP {code})", transient=True)
+    if code:
+        return Failure(f"request refused (HTTP {code})", disables=code in (401, 404))
+    return Failure(f"client error ({type(exc).__name__})")
+
+
+def _openai_failure(exc, openai, timeout: float) -> Failure:
+    if isinstance(exc, openai.APITimeoutError):
+        return Failure(f"timed out after {timeout:g} s", transient=True, unreachable=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return Failure("connection failed", transient=True, unreachable=True)
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        if code == 429:
+            return Failure("rate limited (HTTP 429)", transient=True)
+        if code in (401, 403):
+            return Failure(f"API key refused (HTTP {code})", disables=True)
+        if code == 404:
+            return Failure("model or URL not found (HTTP 404)", disables=True)
+        if code in (408, 409) or code >= 500:
+            return Failure(f"server error (HTTP {code})", transient=True)
+        return Failure(f"request refused (HTTP {code})")
+    if isinstance(exc, openai.APIResponseValidationError):
+        return Failure("unreadable answer", transient=True)
+    return Failure(f"client error ({type(exc).__name__})")
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the service asked to wait before the next attempt (Retry-After), when it said."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is not None:
+        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+            value = headers.get(name)
+            try:
+                if value is not None:
+                    return float(value) * scale
+            except ValueError:
+                continue
+    import sys
+
+    deepl = sys.modules.get("deepl")
+    if deepl is not None and isinstance(exc, deepl.TooManyRequestsException):
+        from tarjama.mt.deepl_engine import last_retry_after
+
+        return last_retry_after()
+    return None

@@ -1,4 +1,5 @@
-"""The MT providers tarjama can use, each a deep-translator client behind one callable.
+"""The MT providers tarjama can use: deep-translator's clients one sentence at a time, and DeepL and LLMs
+(their official clients) in batches with context.
 
 The demo's placeholder (:mod:`tarjama.mt.placeholder`) is kept in its own
 table, apart from the real providers.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,12 @@ import requests
 
 from tarjama.errors import InputError
 from tarjama.mt.redact import install_log_redaction
-from tarjama.mt.settings import ProviderConfig
+from tarjama.mt.settings import MTSettings, ProviderConfig
+from tarjama.mt.sources import BatchAnswer, Source
 
 Translate = Callable[[str], Any]
+TranslateBatch = Callable[[Sequence[Source]], BatchAnswer]
+Plan = Callable[[ProviderConfig, Sequence[Source]], list[list[Source]]]
 
 _MYMEMORY_CODES = {"ar": "ar-SA", "fr": "fr-FR", "en": "en-GB", "es": "es-ES", "de": "de-DE"}
 _BAIDU_CODES = {"ar": "ara", "fr": "fra", "en": "en", "es": "spa", "de": "de"}
@@ -77,20 +81,26 @@ def install_timeouts() -> None:
 
 @dataclass(frozen=True)
 class Provider:
-    """A provider by name: the longest text it accepts and how to build a client."""
+    """A provider by name: the longest text it accepts and how to build a client.
+
+    A batch provider (``plan`` set) translates many sources per request: ``plan`` groups them into requests
+    and ``build`` returns a :data:`TranslateBatch`; the others get one text per call (:data:`Translate`).
+    """
 
     name: str
     max_chars: int
-    build: Callable[[ProviderConfig, str, str], Translate]
+    build: Callable[[ProviderConfig, str, str, MTSettings], Any]
     required: tuple[str, ...] = ()
     pairs: Callable[[str, str], bool] = lambda source, target: True
+    plan: Plan | None = None
+    takes_context: bool = False  # reads the paragraph and headline (documented in the README's table)
 
     def check_settings(self, settings: ProviderConfig) -> None:
         """Refuse a provider whose URL or keys are missing before any request is made."""
         for key in self.required:
             if not getattr(settings, key):
                 raise InputError(f"provider {self.name!r} needs TARJAMA_{self.name.upper()}_{key.upper()} "
-                                 f"(or {key} in [providers.{self.name}] of tarjama.toml)")
+                                 f"(or {key} in [{self.name}] of tarjama.toml)")
 
     def limit(self, settings: ProviderConfig) -> int:
         return settings.max_chars or self.max_chars
@@ -102,13 +112,13 @@ def _with_url(client: Any, settings: ProviderConfig) -> Any:
     return client
 
 
-def _google(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _google(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import GoogleTranslator
 
     return _with_url(GoogleTranslator(source=source, target=target), settings).translate
 
 
-def _mymemory(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _mymemory(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import MyMemoryTranslator
 
     client = MyMemoryTranslator(
@@ -117,7 +127,7 @@ def _mymemory(settings: ProviderConfig, source: str, target: str) -> Translate:
     return _with_url(client, settings).translate
 
 
-def _libre(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _libre(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import LibreTranslator
 
     url = settings.url if settings.url.endswith("/") else settings.url + "/"
@@ -125,20 +135,20 @@ def _libre(settings: ProviderConfig, source: str, target: str) -> Translate:
     return LibreTranslator(source=source, target=target, api_key=settings.secret("api_key") or "-", custom_url=url).translate
 
 
-def _microsoft(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _microsoft(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import MicrosoftTranslator
 
     client = MicrosoftTranslator(source=source, target=target, api_key=settings.secret("api_key"), region=settings.region)
     return _with_url(client, settings).translate
 
 
-def _yandex(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _yandex(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import YandexTranslator
 
     return YandexTranslator(source=source, target=target, api_key=settings.secret("api_key")).translate
 
 
-def _baidu(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _baidu(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import BaiduTranslator
 
     client = BaiduTranslator(
@@ -148,7 +158,7 @@ def _baidu(settings: ProviderConfig, source: str, target: str) -> Translate:
     return _with_url(client, settings).translate
 
 
-def _qcri(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _qcri(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from deep_translator import QcriTranslator
 
     client = QcriTranslator(source=source, target=target, api_key=settings.secret("api_key"))
@@ -156,10 +166,35 @@ def _qcri(settings: ProviderConfig, source: str, target: str) -> Translate:
     return lambda text: client.translate(text, domain=domain)
 
 
-def _placeholder(settings: ProviderConfig, source: str, target: str) -> Translate:
+def _placeholder(settings: ProviderConfig, source: str, target: str, _mt: MTSettings) -> Translate:
     from tarjama.mt.placeholder import pseudo_translate
 
     return lambda text: pseudo_translate(text, target)
+
+
+
+def _deepl(settings: ProviderConfig, source: str, target: str, mt: MTSettings) -> TranslateBatch:
+    from tarjama.mt.deepl_engine import DeepLBatch
+
+    return DeepLBatch(settings, source, target, mt)
+
+
+def _llm(settings: ProviderConfig, source: str, target: str, mt: MTSettings) -> TranslateBatch:
+    from tarjama.mt.llm_engine import LLMBatch
+
+    return LLMBatch(settings, source, target, mt)
+
+
+def _plan_deepl(settings: ProviderConfig, sources: Sequence[Source]) -> list[list[Source]]:
+    from tarjama.mt.deepl_engine import plan_deepl
+
+    return plan_deepl(settings, sources)
+
+
+def _plan_llm(settings: ProviderConfig, sources: Sequence[Source]) -> list[list[Source]]:
+    from tarjama.mt.llm_engine import plan_llm
+
+    return plan_llm(settings, sources)
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -170,6 +205,8 @@ PROVIDERS: dict[str, Provider] = {
     "yandex": Provider("yandex", 5000, _yandex, required=("api_key",)),
     "baidu": Provider("baidu", 2000, _baidu, required=("appid", "appkey")),
     "qcri": Provider("qcri", 5000, _qcri, required=("api_key",), pairs=lambda source, target: (source, target) == ("ar", "en")),
+    "deepl": Provider("deepl", 30_000, _deepl, required=("api_key",), plan=_plan_deepl, takes_context=True),
+    "llm": Provider("llm", 20_000, _llm, required=("url", "model"), plan=_plan_llm, takes_context=True),
 }
 
 DEMO_PROVIDERS: dict[str, Provider] = {"placeholder": Provider("placeholder", 100_000, _placeholder)}

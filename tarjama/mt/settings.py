@@ -10,8 +10,19 @@ client is built.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+if TYPE_CHECKING:
+    from tarjama.glossary import Glossary
+
+DEFAULT_LLM_STYLE = (
+    "Translate as a news agency's desk editor would: faithful, neutral and concise; keep every number, date "
+    "and name exactly; write numbers as digits; render names of people, places and institutions as the "
+    "target language's press does; no notes, no explanations."
+)
 
 
 class ProviderConfig(BaseModel):
@@ -27,6 +38,7 @@ class ProviderConfig(BaseModel):
     email: str | None = None
     domain: str | None = None
     max_chars: int | None = Field(None, ge=1)
+    timeout: float | None = Field(None, gt=0, description="seconds per request, instead of [mt] timeout")
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)
@@ -35,6 +47,27 @@ class ProviderConfig(BaseModel):
     def secrets(self) -> list[str]:
         """The secret values, so that any text shown to people can be scrubbed of them."""
         return [v for v in (self.secret("api_key"), self.secret("appkey")) if v]
+
+
+class DeepLConfig(ProviderConfig):
+    """``[deepl]``: the DeepL API through its official client."""
+
+    english: Literal["EN-GB", "EN-US"] = Field("EN-GB", description="the English DeepL writes")
+    formality: Literal["default", "more", "less", "prefer_more", "prefer_less"] = Field(
+        "default", description="French (and other non-English targets): vous/tu register")
+    batch_texts: int = Field(50, ge=1, le=50, description="sentences per request (DeepL takes at most 50)")
+    batch_bytes: int = Field(100_000, ge=1_000, le=120_000,
+                             description="request body size per batch, context included (DeepL takes 128 KiB)")
+
+
+class LLMConfig(ProviderConfig):
+    """``[llm]``: any OpenAI-compatible Chat Completions endpoint through the official ``openai`` client."""
+
+    model: str | None = Field(None, description="the endpoint's model name, e.g. gpt-4o-mini, mistral-large-latest")
+    style: str = Field(DEFAULT_LLM_STYLE, max_length=4000, description="the newsroom's instructions to the model")
+    json_mode: Literal["json_schema", "json_object", "off"] = Field(
+        "json_object", description="how the endpoint is told to answer JSON (json_schema where it supports it)")
+    max_sentences: int = Field(40, ge=1, le=200, description="sentences per request (a paragraph is one request)")
 
 
 @dataclass(frozen=True)
@@ -49,6 +82,12 @@ class MTSettings:
     max_backoff: float = 8.0
     breaker_threshold: int = 3
     providers: dict[str, ProviderConfig] = field(default_factory=dict)
+    suggest_from: tuple[str, ...] = ()  # engines whose outputs are kept as alternatives besides the chain's draft
+    glossary: Glossary | None = None  # the workspace's glossary.csv, for engines that apply one
+    state_dir: Path | None = None  # where engines keep what they created remotely (DeepL glossary ids)
 
     def provider(self, name: str) -> ProviderConfig:
         return self.providers.get(name) or ProviderConfig()
+
+    def timeout_for(self, name: str) -> float:
+        return self.provider(name).timeout or self.timeout

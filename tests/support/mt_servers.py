@@ -16,16 +16,17 @@ import socket
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 from tarjama.mt.placeholder import pseudo_translate
+from tests.support.fake_service import LoopbackHTTP
 
 OK, TOO_MANY, ERROR, HANG, EMPTY, ECHO, QUOTA = "ok", "429", "500", "hang", "empty", "echo", "quota"
 QUOTA_TEXT = "MYMEMORY WARNING: YOU USED ALL AVAILABLE FREE TRANSLATIONS FOR TODAY. NEXT AVAILABLE IN  10 HOURS"
 
 
-class LoopbackMTServer:
+class LoopbackMTServer(LoopbackHTTP):
     """One loopback provider. ``mode`` is the default behaviour; ``script`` queues one-off modes."""
 
     def __init__(self, protocol: str, *, latency: float = 0.0, hang_seconds: float = 3.0,
@@ -41,23 +42,11 @@ class LoopbackMTServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        path = {"libre": "/", "google": "/m", "mymemory": "/get"}[self.protocol]
-        return f"http://{host}:{port}{path}"
-
-    def __enter__(self) -> LoopbackMTServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.base + {"libre": "/", "google": "/m", "mymemory": "/get"}[self.protocol]
 
     def reset(self) -> None:
         with self._lock:
