@@ -119,6 +119,14 @@ def test_deepl_transient_faults_are_retried_by_tarjama_alone(deepl, fault) -> No
     assert engine.usage.of("deepl", "fr").failures == 2
 
 
+def test_deepl_hang_is_cut_at_tarjamas_timeout_not_the_clients_10_s(chat) -> None:
+    with FakeDeepL(DEEPL_KEY, hang_seconds=3.0) as deepl:
+        deepl.script.append("hang")
+        engine = MTEngine(mt(("deepl", "llm"), deepl=deepl, chat=chat, timeout=0.5, attempts=1))
+        result = engine.translate([Source("قال الوزير.", "fr")], "fr")["قال الوزير."]
+    assert result.provider == "llm" and result.failures == ("deepl: timed out after 0.5 s",)
+
+
 def test_deepl_retry_after_longer_than_tarjama_waits_hands_over_at_once(deepl, chat) -> None:
     deepl.retry_after = "3600"
     deepl.script.append("429")

@@ -93,7 +93,6 @@ class Provider:
     required: tuple[str, ...] = ()
     pairs: Callable[[str, str], bool] = lambda source, target: True
     plan: Plan | None = None
-    takes_context: bool = False  # reads the paragraph and headline (documented in the README's table)
 
     def check_settings(self, settings: ProviderConfig) -> None:
         """Refuse a provider whose URL or keys are missing before any request is made."""
@@ -205,8 +204,8 @@ PROVIDERS: dict[str, Provider] = {
     "yandex": Provider("yandex", 5000, _yandex, required=("api_key",)),
     "baidu": Provider("baidu", 2000, _baidu, required=("appid", "appkey")),
     "qcri": Provider("qcri", 5000, _qcri, required=("api_key",), pairs=lambda source, target: (source, target) == ("ar", "en")),
-    "deepl": Provider("deepl", 30_000, _deepl, required=("api_key",), plan=_plan_deepl, takes_context=True),
-    "llm": Provider("llm", 20_000, _llm, required=("url", "model"), plan=_plan_llm, takes_context=True),
+    "deepl": Provider("deepl", 30_000, _deepl, required=("api_key",), plan=_plan_deepl),
+    "llm": Provider("llm", 20_000, _llm, required=("url", "model"), plan=_plan_llm),
 }
 
 DEMO_PROVIDERS: dict[str, Provider] = {"placeholder": Provider("placeholder", 100_000, _placeholder)}
