@@ -201,20 +201,23 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
             typer.echo(f"  {run.state.message}")
 
 
-def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float) -> None:
-    from tarjama.review.decisions import precheck_decision
+def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float,
+            overrides: list[str] | None = None) -> None:
+    from tarjama.review.decisions import check_overrides, precheck_decision
     from tarjama.review.events import Channel
 
     try:
         ws = find_workspace(workspace)
-        precheck_decision(ws, slug, lang, decision, reviewer, note)
+        given = check_overrides(dict(_override(item) for item in overrides or []))
+        precheck_decision(ws, slug, lang, decision, reviewer, note, given)
     except TarjamaError as error:
         fail(error)
     _connect(ws, required=True)
     from flows.control import submit_decision
 
     try:
-        report = submit_decision(ws, slug, lang, decision, reviewer, note, channel=Channel.CLI, wait=wait)
+        report = submit_decision(ws, slug, lang, decision, reviewer, note, channel=Channel.CLI, wait=wait,
+                                 overrides=given)
     except TarjamaError as error:
         fail(error)
     stream_err = report.exit_status not in (0, 5)
@@ -230,11 +233,58 @@ NoteOption = Annotated[str, typer.Option("--note", "-n", help="A note recorded w
 WaitOption = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait for the outcome (5: still in progress).")]
 
 
+def _override(item: str) -> tuple[str, str]:
+    key, sep, reason = item.partition("=")
+    if not sep:
+        raise InputError(f"--override {item!r}: write SEGMENT:CHECK=REASON, e.g. p1.s2:numbers=\"as in the source\"")
+    return key, reason
+
+
+OverrideOption = Annotated[list[str] | None, typer.Option(
+    "--override", "-o", help="Let a critical QA finding pass: SEGMENT:CHECK=REASON (see `tarjama check`); repeat.")]
+
+
 @app.command()
 def approve(slug: str, lang: LangOption, reviewer: ReviewerOption, note: NoteOption = "", wait: WaitOption = 120,
-            workspace: WorkspaceOption = None) -> None:
-    """Approve a language of an item: the item's run checks the catalog and publishes it."""
-    _decide(slug, lang, "approve", reviewer, note, workspace, wait)
+            override: OverrideOption = None, workspace: WorkspaceOption = None) -> None:
+    """Approve a language of an item: the item's run checks the catalog (and its QA findings) and publishes it."""
+    _decide(slug, lang, "approve", reviewer, note, workspace, wait, override)
+
+
+@app.command()
+def check(
+    slug: str,
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only this language.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """QA findings of an item's translations; exit 1 when a critical one blocks approval."""
+    import json
+
+    from tarjama.qa.run import item_findings
+
+    try:
+        ws = find_workspace(workspace)
+        if not ws.item_dir(slug).is_dir():
+            raise InputError(f"no catalogs for {slug!r}: see `tarjama status` for the items translated")
+        found = item_findings(ws, slug, [lang] if lang else None)
+        if lang and lang not in found:
+            raise InputError(f"{slug} has no {lang} catalog; it has {', '.join(sorted(found)) or 'none'}")
+    except TarjamaError as error:
+        fail(error)
+    blocking = [f for findings in found.values() for f in findings if f.blocks]
+    if as_json:
+        typer.echo(json.dumps({"slug": slug, "blocking": len(blocking),
+                               "findings": {k: [f.as_dict() for f in v] for k, v in found.items()}},
+                              ensure_ascii=False, indent=1))
+    else:
+        for findings in found.values():
+            for finding in findings:
+                typer.echo(finding.line())
+        counts = ", ".join(f"{k}: {len(v)} finding(s)" for k, v in found.items())
+        typer.echo(f"{slug}: {counts or 'no catalog'}; {len(blocking)} blocking approval"
+                   + (" (fix them, or approve with --override SEGMENT:CHECK=REASON)" if blocking else ""))
+    raise typer.Exit(1 if blocking else 0)
 
 
 @app.command("request-changes")

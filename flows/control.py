@@ -118,18 +118,18 @@ def supersede(run_ids: list[str], by: str) -> list[str]:
 
 
 def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,
-                    channel: Channel, wait: float = 120) -> DecisionReport:
+                    channel: Channel, wait: float = 120, overrides: dict[str, str] | None = None) -> DecisionReport:
     """Record a decision (after the checks the run will make), wake the item's run, and return what came of
     this very request (or that it is still in progress after ``wait`` seconds)."""
     from tarjama.review.decisions import precheck_decision
 
-    review = precheck_decision(workspace, slug, lang, decision, reviewer, note)
+    review = precheck_decision(workspace, slug, lang, decision, reviewer, note, overrides)
     run = read_run(review.current_run) if review.current_run else None
     if run is None or not run.state or run.state.type not in LIVE:
         state = f"{run.state.name}: {run.state.message}" if run is not None and run.state else "unknown to this server"
         raise TarjamaError(f"the run reviewing {slug} is not live ({state}); start a new one with `tarjama translate` "
                            "on its item while `tarjama serve` runs")
-    request = request_decision(workspace, slug, lang, decision, reviewer, note, channel=channel)
+    request = request_decision(workspace, slug, lang, decision, reviewer, note, channel=channel, overrides=overrides)
     return deliver(workspace, slug, request.request, str(run.id), wait)
 
 

@@ -54,6 +54,27 @@ class MTLimits(_Section):
         return _check_names(names, allow_empty=True)
 
 
+class QASettings(_Section):
+    """The QA checks (``[qa]``): `tarjama check`, the desk, and the approval gate."""
+
+    off: Annotated[tuple[str, ...], NoDecode] = Field((), description="checks switched off, e.g. [\"length\"]")
+
+    @field_validator("off", mode="before")
+    @classmethod
+    def _split_off(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("off")
+    @classmethod
+    def _known_checks(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        from tarjama.qa.run import all_check_names
+
+        unknown = [n for n in names if n not in all_check_names()]
+        if unknown:
+            raise ValueError(f"unknown check {unknown[0]!r}; checks are {', '.join(all_check_names())}")
+        return names
+
+
 class ReviewSettings(_Section):
     """The review gate (``[review]``)."""
 
@@ -89,6 +110,7 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", description="the newsroom's timezone: times written without one are read in it")
     mt: MTLimits = MTLimits()
     review: ReviewSettings = ReviewSettings()
+    qa: QASettings = QASettings()
     inbox: InboxSettings = InboxSettings()
     serve: ServeSettings = ServeSettings()
     site: SiteSettings = SiteSettings()

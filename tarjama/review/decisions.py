@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import polib
+
 from tarjama.catalog import (
     APPROVED_AT,
     APPROVED_BY,
@@ -68,6 +70,25 @@ def shown_blockers(blockers: list[str], limit: int = 6) -> str:
     return "; ".join(blockers[:limit]) + more
 
 
+def check_overrides(overrides: dict[str, str] | None) -> dict[str, str]:
+    """``{"p1.s2:numbers": "reason"}``: each key a segment and a check, each with a reason on one line."""
+    from tarjama.qa.run import all_check_names
+
+    checked = {}
+    for key, reason in (overrides or {}).items():
+        segment, _, name = key.strip().partition(":")
+        if not segment or name not in all_check_names():
+            raise InputError(f"--override {key!r}: write SEGMENT:CHECK=REASON, e.g. p1.s2:numbers=\"the source "
+                             f"is wrong\"; checks are {', '.join(all_check_names())}")
+        reason = " ".join(str(reason).split())
+        if not reason:
+            raise InputError(f"--override {key}: give the reason the finding may pass")
+        if len(reason) > MAX_NOTE:
+            raise InputError(f"--override {key}: keep the reason under {MAX_NOTE} characters")
+        checked[f"{segment}:{name}"] = reason
+    return checked
+
+
 def check_decision(lang: str, decision: str, reviewer: str, note: str = "") -> Decision:
     try:
         chosen = Decision(decision)
@@ -85,10 +106,11 @@ def check_decision(lang: str, decision: str, reviewer: str, note: str = "") -> D
 
 
 def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
-                      note: str = "") -> ItemReview:
+                      note: str = "", overrides: dict[str, str] | None = None) -> ItemReview:
     """What the CLI and the desk check before recording a decision: the rules the run applies, and that the
     language waits for one in a run."""
     chosen = check_decision(lang, decision, reviewer, note)
+    overrides = check_overrides(overrides)
     path = workspace.catalog_path(slug, lang)
     if not path.exists():
         raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}? see `tarjama status`")
@@ -100,18 +122,30 @@ def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str,
         raise NotWaiting(f"no run is waiting for review of {slug} {lang}; run `tarjama translate` on its item "
                          "while `tarjama serve` runs")
     if chosen is Decision.APPROVE:
-        blockers = approval_blockers(read_catalog(path))
+        blockers = approval_blockers(read_catalog(path)) or qa_blockers(workspace, slug, lang, overrides)
         if blockers:
             raise ApprovalRefused(f"cannot approve {slug} {lang}: {shown_blockers(blockers)}", blockers)
     return review
 
 
+def qa_blockers(workspace: Workspace, slug: str, lang: str, overrides: dict[str, str],
+                po: polib.POFile | None = None) -> list[str]:
+    """The critical QA findings of ``lang`` that no override (recorded, or given now) lets pass."""
+    from tarjama.qa.run import item_findings
+
+    findings = item_findings(workspace, slug, [lang], replace={lang: po} if po is not None else None).get(lang, [])
+    return [f"{f.key}: {f.message.rstrip('.')} ({f.detail}); fix it, or approve with an override and its reason"
+            for f in findings if f.blocks and f.key not in overrides]
+
+
 def request_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,
-                     channel: Channel, request: str | None = None) -> DecisionRequested:
+                     channel: Channel, request: str | None = None,
+                     overrides: dict[str, str] | None = None) -> DecisionRequested:
     """Record a decision request (durably, before anything is woken) and return it with its id."""
     chosen = check_decision(lang, decision, reviewer, note)
     event = DecisionRequested(request=request or new_request_id(), lang=lang.strip(), decision=chosen,
-                              reviewer=reviewer.strip(), note=note.strip(), channel=channel)
+                              reviewer=reviewer.strip(), note=note.strip(), channel=channel,
+                              overrides=check_overrides(overrides))
     log.append(workspace, slug, event)
     return event
 
@@ -198,21 +232,31 @@ def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id:
         outcome = Outcome.CHANGES_REQUESTED
     else:
         path = workspace.catalog_path(slug, request.lang)
-        blockers = stamp_approval(path, request.reviewer, request.note)
+        blockers = stamp_approval(path, request.reviewer, request.note,
+                                  qa=(workspace, slug, request.lang), overrides=request.overrides)
         outcome = Outcome.REFUSED if blockers else Outcome.APPROVED
     return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
                         reviewer=request.reviewer, note=request.note, channel=request.channel, outcome=outcome,
-                        blockers=blockers)
+                        blockers=blockers, overrides=request.overrides if outcome is Outcome.APPROVED else {})
 
 
-def stamp_approval(path: Path, reviewer: str, note: str = "") -> list[str]:
+def stamp_approval(path: Path, reviewer: str, note: str = "", *, qa: tuple[Workspace, str, str] | None = None,
+                   overrides: dict[str, str] | None = None) -> list[str]:
     """Write an approval into the catalog header (who, when, the note, the digest of what was approved) if,
-    under the catalog's lock, nothing blocks it; otherwise the blockers, and nothing is written."""
+    under the catalog's lock, nothing blocks it; otherwise the blockers, and nothing is written.
+
+    With ``qa`` (workspace, slug, lang), the critical QA findings block too, unless ``overrides`` names them
+    with a reason: those reasons are written on their entries (``qa-override`` comments) with the approval.
+    """
 
     def change(edit: Edit) -> list[str]:
         blockers = approval_blockers(edit.po)
         if blockers:
             return blockers
+        if qa is not None:
+            blockers = _apply_overrides(edit.po, *qa, overrides or {}, reviewer)
+            if blockers:
+                return blockers
         meta = edit.po.metadata
         meta[APPROVED_BY] = reviewer
         meta[APPROVED_AT] = now_utc().isoformat()
@@ -222,6 +266,20 @@ def stamp_approval(path: Path, reviewer: str, note: str = "") -> list[str]:
         return []
 
     return update_catalog(path, change)
+
+
+def _apply_overrides(po: polib.POFile, workspace: Workspace, slug: str, lang: str, overrides: dict[str, str],
+                     reviewer: str) -> list[str]:
+    """Record the given overrides of current critical findings on their entries; the findings still blocking."""
+    from tarjama.qa.run import add_override, item_findings
+
+    findings = item_findings(workspace, slug, [lang], replace={lang: po}).get(lang, [])
+    entries = {e.msgctxt: e for e in po if not e.obsolete}
+    for finding in findings:
+        reason = overrides.get(finding.key)
+        if finding.blocks and reason and finding.segment in entries:
+            add_override(entries[finding.segment], finding.check, reason, reviewer)
+    return qa_blockers(workspace, slug, lang, {}, po)
 
 
 def _approved_unpublished(events: list[log.Event], run_id: str) -> list[DecisionMade]:

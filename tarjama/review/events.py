@@ -97,6 +97,7 @@ class DecisionRequested(_Event):
     reviewer: str
     note: str = ""
     channel: Channel
+    overrides: dict[str, str] = {}  # QA findings the reviewer lets pass ("p1.s2:numbers") and why
 
 
 class DecisionMade(_Event):
@@ -112,6 +113,7 @@ class DecisionMade(_Event):
     channel: Channel
     outcome: Outcome
     blockers: list[str] = []
+    overrides: dict[str, str] = {}  # the QA findings this approval let pass, with the reviewer's reasons
 
 
 class Published(_Event):

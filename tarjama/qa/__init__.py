@@ -1,0 +1,1 @@
+"""Quality checks on translations: named checks, severities, findings per segment."""

@@ -1,0 +1,233 @@
+"""The named QA checks: each one function whose docstring's first line is its message.
+
+A check takes a :class:`Segment` (the Arabic source, one translation, its
+language, the glossary) and returns the detail of what is wrong, or None.
+Severity ``critical`` blocks approval unless the reviewer overrides that
+finding with a reason; ``warning`` is shown, never blocks. Each check can be
+switched off in the settings (``[qa] off = ["length"]``). URLs, e-mail
+addresses, brackets and repeated words reuse translate-toolkit's checks
+(they behave on Arabic); numbers, dates, Arabic script and the glossary are
+tarjama's, written for Arabic news.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tarjama.glossary import Glossary, Term
+from tarjama.qa.dates import missing_months
+from tarjama.qa.numbers import missing_values, values
+from tarjama.textutil import is_arabic_letter
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One translated segment, as the checks see it."""
+
+    id: str
+    source: str
+    target: str
+    lang: str
+    glossary: Glossary | None = None
+    others: dict[str, str] = field(default_factory=dict)  # the same segment in the other languages (lang -> text)
+
+    @property
+    def base(self) -> str:
+        return self.lang.split("_")[0]
+
+    def terms(self) -> list[Term]:
+        return self.glossary.found_in(self.source) if self.glossary else []
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    severity: Severity
+    run: Callable[[Segment], str | None]
+
+    @property
+    def message(self) -> str:
+        return (self.run.__doc__ or self.name).strip().splitlines()[0]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str, severity: Severity) -> Callable[[Callable[[Segment], str | None]], Callable[[Segment], str | None]]:
+    def register(fn: Callable[[Segment], str | None]) -> Callable[[Segment], str | None]:
+        CHECKS[name] = Check(name, severity, fn)
+        return fn
+
+    return register
+
+
+def _toolkit(method: str, seg: Segment) -> str | None:
+    from translate.filters import checks as tt
+
+    try:
+        getattr(_toolkit_checker(), method)(seg.source, seg.target)
+    except tt.FilterFailure as failure:
+        return str(failure)
+    return None
+
+
+_checker = None
+
+
+def _toolkit_checker():
+    global _checker
+    if _checker is None:
+        from translate.filters import checks as tt
+
+        _checker = tt.StandardChecker()
+    return _checker
+
+
+@check("numbers", Severity.CRITICAL)
+def numbers(seg: Segment) -> str | None:
+    """A number of the source is missing or changed in the translation."""
+    lost_refs, lost = missing_values(seg.source, seg.target, seg.base)
+    parts = [f"{ref} (a reference: keep it whole)" for ref in lost_refs] + lost
+    return ", ".join(parts) or None
+
+
+@check("dates", Severity.CRITICAL)
+def dates(seg: Segment) -> str | None:
+    """A month of the source is not named in the translation."""
+    return ", ".join(missing_months(seg.source, seg.target, seg.base)) or None
+
+
+@check("arabic-script", Severity.CRITICAL)
+def arabic_script(seg: Segment) -> str | None:
+    """Arabic script is left in the translation."""
+    kept = [t.ar for t in seg.terms() if t.rendering(seg.base) == t.ar]
+    text = seg.target
+    for term in kept:
+        text = text.replace(term, " ")
+    words = [w for w in re.findall(r"\S+", text) if any(is_arabic_letter(ch) for ch in w)]
+    return " ".join(words[:5]) or None
+
+
+@check("glossary", Severity.WARNING)
+def glossary(seg: Segment) -> str | None:
+    """A glossary term is not rendered as the glossary says."""
+    lost = [f"{t.ar} -> {t.rendering(seg.base)}" for t in seg.terms()
+            if not _has_rendering(seg.target, t.rendering(seg.base))]
+    return ", ".join(lost) or None
+
+
+@check("mt-commentary", Severity.CRITICAL)
+def mt_commentary(seg: Segment) -> str | None:
+    """The translation holds a machine translation's commentary, refusal or warning."""
+    from tarjama.mt.checks import rejection_reason
+    from tarjama.mt.llm_engine import _CHATTER
+
+    if _CHATTER.search(seg.target):
+        return seg.target[:60]
+    reason = rejection_reason(seg.source, seg.target)
+    return reason if reason and reason.startswith("provider warning") else None
+
+
+@check("urls", Severity.CRITICAL)
+def urls(seg: Segment) -> str | None:
+    """A URL of the source is missing or changed."""
+    return _toolkit("urls", seg)
+
+
+@check("emails", Severity.CRITICAL)
+def emails(seg: Segment) -> str | None:
+    """An e-mail address of the source is missing or changed."""
+    return _toolkit("emails", seg)
+
+
+@check("handles", Severity.WARNING)
+def handles(seg: Segment) -> str | None:
+    """A social media handle or hashtag of the source is missing."""
+    tags = re.findall(r"(?<!\w)[@#][A-Za-z0-9_]{2,}", seg.source)
+    lost = [t for t in tags if t not in seg.target]
+    return ", ".join(lost) or None
+
+
+@check("brackets", Severity.WARNING)
+def brackets(seg: Segment) -> str | None:
+    """Brackets are not balanced as in the source."""
+    return _toolkit("brackets", seg)
+
+
+@check("quotes", Severity.WARNING)
+def quotes(seg: Segment) -> str | None:
+    """Quotation marks are not balanced."""
+    text = seg.target
+    if text.count("«") != text.count("»") or text.count("“") != text.count("”") or text.count('"') % 2:
+        return "open and closing quotation marks differ in number"
+    return None
+
+
+@check("repeated-word", Severity.WARNING)
+def repeated_word(seg: Segment) -> str | None:
+    """A word is repeated."""
+    return _toolkit("doublewords", seg)
+
+
+_NBSP = "\u00a0\u202f"
+
+
+@check("french-typography", Severity.WARNING)
+def french_typography(seg: Segment) -> str | None:
+    """French punctuation without its no-break space (before : ; ! ? and inside « »)."""
+    if seg.base != "fr":
+        return None
+    text = re.sub(r"https?://\S+|\d+:\d+", "", seg.target)  # URLs and times take no space
+    bad = re.findall(rf"(?:[^\s{_NBSP}]|[ ])[:;!?»]", text) + re.findall(rf"«(?:[^{_NBSP}])", text)
+    return " ".join(dict.fromkeys(b.strip() or b for b in bad))[:40] or None
+
+
+@check("length", Severity.WARNING)
+def length(seg: Segment) -> str | None:
+    """The translation's length is far off the usual ratio to the source."""
+    if len(seg.source) < 30:
+        return None
+    ratio = len(seg.target) / len(seg.source)
+    return f"{ratio:.1f}x the source's length" if ratio < 0.6 or ratio > 2.6 else None
+
+
+CROSS_CHECKS: dict[str, tuple[Severity, str]] = {
+    "numbers-across": (Severity.CRITICAL, "The translations into other languages carry different numbers."),
+    "glossary-across": (Severity.WARNING, "The translations into other languages render a glossary name differently."),
+}
+
+
+def cross_language(seg: Segment) -> list[tuple[str, str]]:
+    """Findings that compare this translation with the same segment in the other languages: (check, detail).
+    No single-language tool does this; a number right in English and wrong in French is caught here even
+    where the source was read ambiguously."""
+    findings = []
+    mine = values(seg.target, seg.base)
+    for lang, text in seg.others.items():
+        if not text:
+            continue
+        base = lang.split("_")[0]
+        theirs = values(text, base)
+        if mine != theirs:
+            diff = sorted({format(v, "f") for v in (mine - theirs) + (theirs - mine)})
+            findings.append(("numbers-across", f"{lang} differs: {', '.join(diff)}"))
+        for term in seg.terms():
+            here = _has_rendering(seg.target, term.rendering(seg.base))
+            there = _has_rendering(text, term.rendering(base))
+            if here != there:
+                findings.append(("glossary-across", f"{term.ar}: as the glossary says in {seg.lang if here else lang} only"))
+    return findings
+
+
+def _has_rendering(text: str, rendering: str) -> bool:
+    """Whether ``text`` holds ``rendering``, articles and case aside (``des Nations unies`` has ``les Nations unies``)."""
+    core = re.sub(r"^(?:les |le |la |l'|l’|the )", "", rendering.strip(), flags=re.IGNORECASE)
+    return core.casefold() in text.casefold().replace("’", "'")
