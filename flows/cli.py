@@ -392,6 +392,115 @@ def usage(
     typer.echo(f"{len(summary.runs)} run(s)" + (f" since {since}" if since else ""))
 
 
+@app.command()
+def report(
+    since: Annotated[str | None, typer.Option(help="Only approvals on or after this date (YYYY-MM-DD, UTC).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV output.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Post-edit figures per provider and language: chrF and TER between draft and approved text, unchanged share."""
+    import csv
+    import datetime as dt
+    import json
+
+    from tarjama.post_edit import report as post_edit_report
+
+    try:
+        ws = find_workspace(workspace)
+        try:
+            day = dt.date.fromisoformat(since) if since else None
+        except ValueError:
+            raise InputError(f"--since: {since!r} is not a date; write it as YYYY-MM-DD") from None
+        rows = [s.as_dict() for s in post_edit_report(ws, day)]
+    except TarjamaError as error:
+        fail(error)
+    if as_json:
+        typer.echo(json.dumps({"since": since, "scores": rows}, indent=1))
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=["provider", "lang", "segments", "unchanged", "chrf", "ter"])
+        writer.writeheader()
+        writer.writerows(rows)
+    elif not rows:
+        typer.echo("no approval recorded" + (f" since {since}" if since else ""))
+    else:
+        typer.echo(f"{'provider':<12} {'lang':<4} {'segments':>8} {'unchanged':>9} {'chrF':>6} {'TER':>6}")
+        for r in rows:
+            typer.echo(f"{r['provider']:<12} {r['lang']:<4} {r['segments']:>8} {r['unchanged']:>9.0%} "
+                       f"{r['chrf']:>6.1f} {r['ter']:>6.1f}")
+
+
+tm_app = typer.Typer(help="The translation memory (approved segments, reused for new items).", no_args_is_help=True)
+app.add_typer(tm_app, name="tm")
+
+
+@tm_app.command("rebuild")
+def tm_rebuild(workspace: WorkspaceOption = None) -> None:
+    """Make the translation memory again from every approved catalog."""
+    from tarjama.memory import memory_path, rebuild
+
+    try:
+        ws = find_workspace(workspace)
+        catalogs, segments = rebuild(ws)
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"{segments} segment(s) from {catalogs} approved catalog(s) in {ws.relative(memory_path(ws))}")
+
+
+@tm_app.command("search")
+def tm_search(text: str, lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only this language.")] = None,
+              workspace: WorkspaceOption = None) -> None:
+    """Remembered translations of sources like TEXT (50% similar and up), best first."""
+    from tarjama.memory import search
+
+    try:
+        matches = search(find_workspace(workspace), text, lang)
+    except TarjamaError as error:
+        fail(error)
+    if not matches:
+        typer.echo("no match in the translation memory")
+    for m in matches:
+        typer.echo(f"{m.score:5.1f}% {m.lang}  {m.target}\n        {m.source}\n        ({m.origin()})")
+
+
+@tm_app.command("export")
+def tm_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")] = Path("memory.tmx"),
+    fmt: Annotated[str, typer.Option("--format", help="tmx (TMX 1.4, for OmegaT, Trados, memoQ).")] = "tmx",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write the translation memory as TMX."""
+    from tarjama.fsio import atomic_write_bytes
+    from tarjama.memory import export_tmx
+
+    try:
+        if fmt != "tmx":
+            raise InputError(f"--format {fmt!r}: tmx is the format translation tools share")
+        data = export_tmx(find_workspace(workspace))
+        atomic_write_bytes(output, data)
+    except OSError as exc:
+        fail(InputError(f"{output}: cannot write it ({exc.strerror})"))
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"{output}: {data.count(b'<tu ')} translation unit(s)")
+
+
+@tm_app.command("import")
+def tm_import(file: Path, workspace: WorkspaceOption = None) -> None:
+    """Add a TMX file's Arabic-source translations to the memory."""
+    from tarjama.memory import import_tmx
+
+    try:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read it ({exc.strerror})") from None
+        added = import_tmx(find_workspace(workspace), data, str(file))
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"{file}: {added} segment(s) added to the translation memory")
+
+
 glossary_app = typer.Typer(help="The workspace's glossary.csv (ar,fr,en,note).", no_args_is_help=True)
 app.add_typer(glossary_app, name="glossary")
 

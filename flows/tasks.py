@@ -18,7 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
 from tarjama.catalog import Draft
-from tarjama.drafts import LanguageResult, texts_to_translate, translate_texts, usage_of, write_language
+from tarjama.drafts import LanguageResult, draft_language, texts_to_translate, usage_of, write_language
 from tarjama.errors import TarjamaError
 from tarjama.ingest import Item
 from tarjama.manifest import write_manifest
@@ -75,7 +75,11 @@ def translate_language(item: Item, lang: str, workspace_root: str, chain: list[s
             update_progress_artifact(artifact_id=artifact_id, progress=100.0 * done / total)
             logger.info("%s -> %s: %d/%d segments", item.slug, lang, done, total)
 
-    drafts = translate_texts(engine, texts, lang, on_progress)
+    drafts = draft_language(workspace, item, lang, engine, use_memory=settings.memory.use,
+                            memory_reviewed=settings.memory.exact_reviewed, on_progress=on_progress)
+    remembered = sum(1 for d in drafts.values() if d.provider == "memory")
+    if remembered:
+        logger.info("%s -> %s: %d segment(s) from the translation memory, no MT request", item.slug, lang, remembered)
     usage = usage_of(engine, lang)
     for provider, counts in usage.items():
         logger.info("%s -> %s: %s: %s", item.slug, lang, provider, _usage_line(counts))

@@ -38,6 +38,8 @@ MT_NOTE = "machine translation: "
 FAILED_NOTE = "machine translation failed: "
 PREVIOUS_NOTE = "previous translation: "
 COPIED_NOTE = "copied from the source: nothing to translate"
+MEMORY_NOTE = "translation memory: "
+MEMORY_PROVIDER = "memory"
 APPROVED_BY, APPROVED_AT, APPROVED_DIGEST, REVIEW_NOTE = (
     "X-Tarjama-Approved-By", "X-Tarjama-Approved-At", "X-Tarjama-Approved-Digest", "X-Tarjama-Review-Note")
 
@@ -50,6 +52,8 @@ class Draft:
     provider: str | None = None
     reason: str | None = None
     alternatives: tuple[tuple[str, str], ...] = ()  # (provider, text) from engines asked for suggestions
+    note: str | None = None  # where a draft not from MT came from (the translation memory's origin)
+    reviewed: bool = False  # drafted as reviewed (a memory match, when the settings say so)
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,8 @@ def _drafted_entry(segment: Segment, draft: Draft, previous: polib.POEntry | Non
         notes = [f"{FAILED_NOTE}{draft.reason}"]
     elif draft.provider == "copied":
         notes = [COPIED_NOTE]
+    elif draft.provider == MEMORY_PROVIDER:
+        notes = [f"{MEMORY_NOTE}{draft.note}"]
     else:
         notes = [f"{MT_NOTE}{draft.provider}, {stamp}"]
     entry = polib.POEntry(
@@ -247,7 +253,7 @@ def _drafted_entry(segment: Segment, draft: Draft, previous: polib.POEntry | Non
         msgid=segment.text,
         msgstr=draft.text or "",
         occurrences=[(source_path, "")],
-        flags=[FUZZY] if draft.text else [],
+        flags=[FUZZY] if draft.text and not draft.reviewed else [],
     )
     if previous is not None:
         if previous.msgid != segment.text:

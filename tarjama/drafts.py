@@ -129,6 +129,23 @@ def translate_texts(engine: MTEngine, texts: Sequence[str | Source], lang: str,
     return {src: Draft(r.text, r.provider, None if r.ok else r.reason, r.alternatives) for src, r in results.items()}
 
 
+def draft_language(workspace: Workspace, item: Item, lang: str, engine: MTEngine, *, use_memory: bool = True,
+                   memory_reviewed: bool = False, on_progress: Progress | None = None) -> dict[str, Draft]:
+    """Drafts for what ``lang``'s catalog lacks: sentences the translation memory holds exactly come from it
+    (no MT request, fuzzy unless ``memory_reviewed``, a comment naming their origin); MT drafts the rest."""
+    from tarjama.catalog import MEMORY_PROVIDER
+    from tarjama.memory import exact
+
+    sources = texts_to_translate(workspace, item, lang)
+    remembered = exact(workspace, [s.text for s in sources], lang, exclude_item=item.slug) if use_memory else {}
+    drafts = {text: Draft(match.target, MEMORY_PROVIDER, note=match.origin(), reviewed=memory_reviewed)
+              for text, match in remembered.items()}
+    rest = [s for s in sources if s.text not in remembered]
+    if rest:
+        drafts.update(translate_texts(engine, rest, lang, on_progress))
+    return drafts
+
+
 def usage_of(engine: MTEngine, lang: str) -> dict[str, dict[str, int]]:
     """What each provider cost in ``lang`` so far in this engine (requests, characters, tokens, failures)."""
     return {provider: usage.as_dict() for (provider, target), usage in engine.usage.items.items() if target == lang}
@@ -170,7 +187,7 @@ def draft_item(workspace: Workspace, item: Item, targets: Sequence[str], engine:
         write_manifest(workspace, item, targets)
         for lang in targets:
             before = sum(engine.requests.values())
-            drafts = translate_texts(engine, texts_to_translate(workspace, item, lang), lang)
+            drafts = draft_language(workspace, item, lang, engine)
             spent = sum(engine.requests.values()) - before
             results.append(write_language(workspace, item, lang, drafts, requests=spent, chain=engine.settings.chain,
                                           usage=usage_of(engine, lang), run=run))

@@ -75,6 +75,13 @@ class QASettings(_Section):
         return names
 
 
+class MemorySettings(_Section):
+    """The translation memory (``[memory]``)."""
+
+    use: bool = Field(True, description="draft sentences the memory holds exactly from it, with no MT request")
+    exact_reviewed: bool = Field(False, description="mark those drafts reviewed (else fuzzy, like MT drafts)")
+
+
 class ReviewSettings(_Section):
     """The review gate (``[review]``)."""
 
@@ -111,6 +118,7 @@ class Settings(BaseSettings):
     mt: MTLimits = MTLimits()
     review: ReviewSettings = ReviewSettings()
     qa: QASettings = QASettings()
+    memory: MemorySettings = MemorySettings()
     inbox: InboxSettings = InboxSettings()
     serve: ServeSettings = ServeSettings()
     site: SiteSettings = SiteSettings()

@@ -215,6 +215,7 @@ def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
             decided.append(made)
             if made.outcome is Outcome.APPROVED:
                 waiting.remove(made.lang)
+                _remember(workspace, slug, made.lang, made.request)
                 published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
         for made in _approved_unpublished(log.read(workspace, slug), run_id):  # a crash between the two
             published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
@@ -266,6 +267,25 @@ def stamp_approval(path: Path, reviewer: str, note: str = "", *, qa: tuple[Works
         return []
 
     return update_catalog(path, change)
+
+
+def _remember(workspace: Workspace, slug: str, lang: str, request: str) -> None:
+    """Add an approved language to the translation memory and its drafts' post-edit pairs to the record.
+    Neither undoes the approval when it cannot be written (`tarjama tm rebuild` makes the memory again)."""
+    import sqlite3
+
+    from tarjama.memory import remember
+    from tarjama.post_edit import record_approval
+
+    po = read_catalog(workspace.catalog_path(slug, lang))
+    try:
+        remember(workspace, slug, lang, po)
+    except (OSError, sqlite3.Error):
+        pass
+    try:
+        record_approval(workspace, slug, lang, po, request)
+    except OSError:
+        pass
 
 
 def _apply_overrides(po: polib.POFile, workspace: Workspace, slug: str, lang: str, overrides: dict[str, str],

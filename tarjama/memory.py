@@ -1,0 +1,224 @@
+"""The translation memory: every approved segment, reusable by the next items (``.tarjama/memory.sqlite``).
+
+An approval adds its language's reviewed segments (Arabic source, language,
+translation, item, segment, reviewer, date); ``tarjama tm rebuild`` makes it
+again from the approved catalogs, so the file is a cache of what the catalogs
+hold, never the only copy. Sources are compared on folded Arabic
+(:func:`tarjama.arabic.fold`, spaces collapsed): an exact match drafts a
+sentence with no MT request; close matches (rapidfuzz, 75 and up) are offered
+as suggestions with what differs in the source. SQLite because it is one file
+beside the workspace, safe for several readers and one writer at a time, with
+no server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+
+from tarjama.arabic import fold
+from tarjama.workspace import Workspace
+
+MEMORY_FILE = "memory.sqlite"
+CLOSE = 75.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segments (
+    key TEXT NOT NULL, source TEXT NOT NULL, lang TEXT NOT NULL, target TEXT NOT NULL,
+    item TEXT NOT NULL, segment TEXT NOT NULL, reviewer TEXT NOT NULL, approved_at TEXT NOT NULL,
+    PRIMARY KEY (lang, item, segment, key)
+);
+CREATE INDEX IF NOT EXISTS by_source ON segments (lang, key);
+"""
+
+
+@dataclass(frozen=True)
+class Match:
+    """A remembered translation and where it came from; ``score`` 100 for an exact match."""
+
+    source: str
+    target: str
+    lang: str
+    item: str
+    segment: str
+    reviewer: str
+    approved_at: str
+    score: float = 100.0
+
+    def origin(self) -> str:
+        return f"{self.item} {self.segment}, approved by {self.reviewer} on {self.approved_at[:10]}"
+
+    def source_diff(self, source: str) -> str:
+        """What differs between the remembered source and ``source``: ``[-removed-]`` and ``{+added+}`` words."""
+        old, new = self.source.split(), source.split()
+        out = []
+        for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+            if op == "equal":
+                out.append(" ".join(old[a1:a2]))
+            if op in ("delete", "replace"):
+                out.append("[-" + " ".join(old[a1:a2]) + "-]")
+            if op in ("insert", "replace"):
+                out.append("{+" + " ".join(new[b1:b2]) + "+}")
+        return " ".join(out)
+
+
+def key_of(source: str) -> str:
+    """The memory's key for a source: folded Arabic, one space between words."""
+    return " ".join(fold(source).split())
+
+
+def memory_path(workspace: Workspace) -> Path:
+    return workspace.root / ".tarjama" / MEMORY_FILE
+
+
+@contextlib.contextmanager
+def _connect(workspace: Workspace) -> Iterator[sqlite3.Connection]:
+    path = memory_path(workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        with db:
+            yield db
+    finally:
+        db.close()
+
+
+def _rows(slug: str, lang: str, po: polib.POFile, reviewer: str, at: str) -> list[tuple[str, ...]]:
+    return [(key_of(e.msgid), e.msgid, lang, e.msgstr, slug, e.msgctxt or "", reviewer, at)
+            for e in po if not e.obsolete and e.msgstr and "fuzzy" not in e.flags]
+
+
+def remember(workspace: Workspace, slug: str, lang: str, po: polib.POFile) -> int:
+    """Add (or refresh) the reviewed segments of an approved catalog; how many were written."""
+    from tarjama.catalog import APPROVED_AT, APPROVED_BY
+
+    reviewer = po.metadata.get(APPROVED_BY, "")
+    at = po.metadata.get(APPROVED_AT, "") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    rows = _rows(slug, lang, po, reviewer, at)
+    with _connect(workspace) as db:
+        db.execute("DELETE FROM segments WHERE item = ? AND lang = ?", (slug, lang))
+        db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def rebuild(workspace: Workspace) -> tuple[int, int]:
+    """The memory made again from every approved catalog: (catalogs, segments)."""
+    from tarjama.catalog import APPROVED_AT, APPROVED_BY, approval_holds
+    from tarjama.catalog_store import read_catalog
+
+    catalogs = segments = 0
+    rows: list[tuple[str, ...]] = []
+    for path in sorted(workspace.translations.glob("*/*.po")):
+        po = read_catalog(path)
+        if po is None or not po.metadata.get(APPROVED_BY) or not approval_holds(po):
+            continue
+        catalogs += 1
+        rows += _rows(path.parent.name, path.stem, po, po.metadata[APPROVED_BY], po.metadata.get(APPROVED_AT, ""))
+    with _connect(workspace) as db:
+        db.execute("DELETE FROM segments")
+        db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        segments = len(rows)
+    return catalogs, segments
+
+
+def _match(row: tuple, score: float = 100.0) -> Match:
+    return Match(source=row[1], target=row[3], lang=row[2], item=row[4], segment=row[5], reviewer=row[6],
+                 approved_at=row[7], score=round(score, 1))
+
+
+def exact(workspace: Workspace, sources: Iterable[str], lang: str, *, exclude_item: str | None = None) -> dict[str, Match]:
+    """The newest remembered translation of each source that the memory holds exactly (folded)."""
+    if not memory_path(workspace).exists():
+        return {}
+    found: dict[str, Match] = {}
+    with _connect(workspace) as db:
+        for source in dict.fromkeys(sources):
+            row = db.execute("SELECT * FROM segments WHERE lang = ? AND key = ? AND item != ? "
+                             "ORDER BY approved_at DESC LIMIT 1", (lang, key_of(source), exclude_item or "")).fetchone()
+            if row:
+                found[source] = _match(row)
+    return found
+
+
+def close(workspace: Workspace, source: str, lang: str, *, limit: int = 3, cutoff: float = CLOSE,
+          exclude_item: str | None = None) -> list[Match]:
+    """Remembered translations whose source is at least ``cutoff`` similar (rapidfuzz ratio on folded text)."""
+    from rapidfuzz import fuzz, process
+
+    if not memory_path(workspace).exists():
+        return []
+    with _connect(workspace) as db:
+        rows = db.execute("SELECT * FROM segments WHERE lang = ? AND item != ?", (lang, exclude_item or "")).fetchall()
+    if not rows:
+        return []
+    best = process.extract(key_of(source), [r[0] for r in rows], scorer=fuzz.ratio, score_cutoff=cutoff,
+                           limit=limit * 3)
+    matches, seen = [], set()
+    for _, score, index in best:
+        row = rows[index]
+        if (row[0], row[3]) not in seen:
+            seen.add((row[0], row[3]))
+            matches.append(_match(row, score))
+    return matches[:limit]
+
+
+def search(workspace: Workspace, text: str, lang: str | None = None, limit: int = 10) -> list[Match]:
+    """For `tarjama tm search`: close matches in every language (or one), best first."""
+    langs = [lang] if lang else _languages(workspace)
+    found = [m for code in langs for m in close(workspace, text, code, limit=limit, cutoff=50.0)]
+    return sorted(found, key=lambda m: -m.score)[:limit]
+
+
+def _languages(workspace: Workspace) -> list[str]:
+    if not memory_path(workspace).exists():
+        return []
+    with _connect(workspace) as db:
+        return [r[0] for r in db.execute("SELECT DISTINCT lang FROM segments ORDER BY lang")]
+
+
+def export_tmx(workspace: Workspace) -> bytes:
+    """The whole memory as TMX 1.4 (translate-toolkit), for OmegaT, Trados, memoQ."""
+    from translate.storage.tmx import tmxfile
+
+    tmx = tmxfile(sourcelanguage="ar")
+    if memory_path(workspace).exists():
+        with _connect(workspace) as db:
+            for row in db.execute("SELECT * FROM segments ORDER BY item, segment, lang"):
+                tmx.addtranslation(row[1], "ar", row[3], row[2])
+    return bytes(tmx)
+
+
+def import_tmx(workspace: Workspace, data: bytes, name: str) -> int:
+    """Add a TMX file's Arabic-source units (each target language); how many segments were added."""
+    from translate.storage.tmx import tmxfile
+
+    from tarjama.errors import InputError
+
+    try:
+        tmx = tmxfile.parsestring(data)
+    except Exception as exc:  # lxml's errors vary: any parse failure is the file's
+        raise InputError(f"{name}: not a readable TMX file ({type(exc).__name__}); export it again as TMX 1.4") from None
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    rows = []
+    for n, unit in enumerate(tmx.units, start=1):
+        nodes = unit.getlanguageNodes()
+        langs = [(node.get(xml_lang) or node.get("lang") or "").split("-")[0].lower() for node in nodes]
+        if "ar" not in langs:
+            continue
+        texts = [unit.getNodeText(node) or "" for node in nodes]
+        source = texts[langs.index("ar")]
+        for code, text in zip(langs, texts, strict=True):
+            if code != "ar" and code and text.strip() and source.strip():
+                rows.append((key_of(source), source, code, text, f"tmx:{Path(name).name}", f"tu{n}", "imported", now))
+    with _connect(workspace) as db:
+        db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)

@@ -1,0 +1,153 @@
+"""The translation memory and post-edit figures: approved segments reused with no MT request, close matches,
+TMX exchange, and chrF/TER of what reviewers changed. End to end: item B reuses two sentences of approved item A,
+and a wrong number in B's French is refused until overridden with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polib
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tarjama.drafts import draft_item
+from tarjama.ingest import load_item
+from tarjama.machine_drafts import read_machine_drafts
+from tarjama.memory import close, exact, export_tmx, import_tmx, key_of, rebuild
+from tarjama.mt.engine import MTEngine
+from tarjama.post_edit import report
+from tarjama.review import events as log
+from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, precheck_decision, request_decision, take_pending
+from tarjama.review.events import Channel, Outcome
+from tests.conftest import settings_for
+
+S1 = "دعت الأمم المتحدة يوم الخميس إلى وقف فوري لإطلاق النار."
+S2 = "وقال الأمين العام إن 12 مدنيا قتلوا."
+S3 = "وأكد المتحدث باسم الحكومة أن المفاوضات ستستأنف قريبا."
+S4 = "وأضاف أن الوفد سيضم 5 أعضاء."
+A = f"---\ntitle: هدنة\ndate: 2025-03-01\n---\n\n{S1} {S2}\n\n{S3}\n"
+B = f"---\ntitle: مفاوضات\ndate: 2025-03-02\n---\n\n{S1} {S2}\n\n{S4}\n"
+
+
+def approve(ws, slug: str, lang: str, reviewer: str, edit=None, overrides=None):
+    """The reviewer clears fuzzy (editing first), then approves through the item's run."""
+    path = ws.catalog_path(slug, lang)
+    po = polib.pofile(str(path))
+    for entry in po:
+        entry.flags = []
+        if edit:
+            edit(entry)
+    po.save(str(path))
+    request = request_decision(ws, slug, lang, "approve", reviewer, channel=Channel.DESK, overrides=overrides)
+    taken = take_pending(ws, slug, f"run-{slug}")
+    return next(m for m in taken.decided if m.request == request.request)
+
+
+def start(ws, slug: str, langs=("fr",)) -> None:
+    claim_item(ws, slug, f"run-{slug}", "d", list(langs), ["libre"])
+    open_review(ws, slug, f"run-{slug}", list(langs), dt.timedelta(days=1))
+
+
+@pytest.fixture
+def two_items(workspace):
+    (workspace.inbox / "a.md").write_text(A, encoding="utf-8")
+    (workspace.inbox / "b.md").write_text(B, encoding="utf-8")
+    return workspace
+
+
+def test_item_b_takes_two_sentences_from_approved_item_a_and_a_wrong_number_needs_an_override(two_items, libre) -> None:
+    ws = two_items
+    item_a = load_item(ws.inbox / "a.md", ws)
+    draft_item(ws, item_a, ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "a")
+    made = approve(ws, "a", "fr", "Amina", edit=lambda e: setattr(e, "msgstr", e.msgstr.replace("[fr]", "[FR]")))
+    assert made.outcome is Outcome.APPROVED
+    assert exact(ws, [S1, S2], "fr")[S1].reviewer == "Amina"
+
+    libre.reset()
+    item_b = load_item(ws.inbox / "b.md", ws)
+    result = draft_item(ws, item_b, ["fr"], MTEngine(settings_for(libre)))[0]
+    asked = {r["q"] for r in libre.requests}
+    assert S1 not in asked and S2 not in asked and S4 in asked  # zero MT requests for the two remembered
+    po = polib.pofile(str(ws.catalog_path("b", "fr")))
+    remembered = next(e for e in po if e.msgid == S1)
+    assert remembered.msgstr.startswith("[FR]") and remembered.fuzzy
+    assert "translation memory: a p1.s1, approved by Amina on" in remembered.comment
+    assert result.new_drafts == 4
+
+    start(ws, "b")
+    wrong = approve(ws, "b", "fr", "Karim", edit=lambda e: setattr(e, "msgstr", e.msgstr.replace("12", "21")))
+    assert wrong.outcome is Outcome.REFUSED and any("p1.s2:numbers" in b for b in wrong.blockers)
+    with pytest.raises(ApprovalRefused):
+        precheck_decision(ws, "b", "fr", "approve", "Karim")
+    reason = "the ministry corrected the toll to 21"
+    overridden = approve(ws, "b", "fr", "Karim", overrides={"p1.s2:numbers": reason})
+    assert overridden.outcome is Outcome.APPROVED
+    logged = [e for e in log.read(ws, "b") if getattr(e, "overrides", None)]
+    assert {e.event for e in logged} == {"decision-requested", "decision-made"}
+    assert all(e.overrides == {"p1.s2:numbers": reason} for e in logged)
+
+
+def test_close_matches_show_their_similarity_and_what_differs(two_items, libre) -> None:
+    ws = two_items
+    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "a")
+    approve(ws, "a", "fr", "Amina")
+    near = "وقال الأمين العام إن 15 مدنيا قتلوا."
+    matches = close(ws, near, "fr")
+    assert matches and matches[0].source == S2 and 75 <= matches[0].score < 100
+    assert matches[0].source_diff(near) == "وقال الأمين العام إن [-12-] {+15+} مدنيا قتلوا."
+    assert close(ws, "خبر لا علاقة له بما سبق على الإطلاق.", "fr") == []
+    assert key_of("الأُمَمُ  المتحدة") == key_of("الامم المتحده")
+
+
+def test_tmx_round_trip_rebuild_and_the_tm_commands(two_items, libre, tmp_path) -> None:
+    ws = two_items
+    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "a")
+    approve(ws, "a", "fr", "Amina")
+    data = export_tmx(ws)
+    assert data.count(b"<tu ") == 4 and S1.encode() in data  # headline and three sentences
+
+    (ws.root / ".tarjama" / "memory.sqlite").unlink()
+    assert exact(ws, [S1], "fr") == {}
+    assert rebuild(ws) == (1, 4) and S1 in exact(ws, [S1], "fr")
+
+    other = tmp_path / "omegat.tmx"
+    other.write_bytes(data.replace(b"xml:lang=\"fr\"", b"xml:lang=\"en-GB\""))
+    assert import_tmx(ws, other.read_bytes(), str(other)) == 4
+    assert exact(ws, [S1], "en")[S1].item == "tmx:omegat.tmx"
+
+    runner = CliRunner()
+    out = ws.root / "out.tmx"
+    exported = runner.invoke(app, ["tm", "export", "-o", str(out), "-w", str(ws.root)])
+    assert exported.exit_code == 0 and out.read_bytes().count(b"<tu ") == 8
+    found = runner.invoke(app, ["tm", "search", "وقال الأمين العام إن 15 مدنيا قتلوا", "-w", str(ws.root)])
+    assert found.exit_code == 0 and "% fr" in found.output and "approved by Amina" in found.output
+    (tmp_path / "bad.tmx").write_text("<tmx><body><tu>")
+    bad = runner.invoke(app, ["tm", "import", str(tmp_path / "bad.tmx"), "-w", str(ws.root)])
+    assert bad.exit_code == 2 and bad.output.startswith("error: ") and "not a readable TMX file" in bad.output
+
+
+def test_post_edit_figures_per_provider_and_the_report_command(two_items, libre) -> None:
+    ws = two_items
+    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "a")
+    drafts = read_machine_drafts(ws.catalog_path("a", "fr"))
+    fixed = {S1: "Les Nations unies ont appelé jeudi à un cessez-le-feu immédiat."}
+    approve(ws, "a", "fr", "Amina", edit=lambda e: setattr(e, "msgstr", fixed.get(e.msgid, e.msgstr)))
+    scores = report(ws)
+    assert [(s.provider, s.lang, s.segments) for s in scores] == [("libre", "fr", 4)]
+    assert scores[0].unchanged == 0.75 and 0 < scores[0].chrf < 100 and scores[0].ter > 0
+    assert drafts[S1]["provider"] == "libre"
+
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["report", "--json", "-w", str(ws.root)])
+    assert json.loads(as_json.output)["scores"][0]["segments"] == 4
+    as_csv = runner.invoke(app, ["report", "--csv", "-w", str(ws.root)])
+    assert as_csv.output.splitlines()[0] == "provider,lang,segments,unchanged,chrf,ter"
+    table = runner.invoke(app, ["report", "-w", str(ws.root)])
+    assert table.output.splitlines()[1].split()[:4] == ["libre", "fr", "4", "75%"]
+    assert "no approval recorded since 2999-01-01" in runner.invoke(app, ["report", "--since", "2999-01-01", "-w", str(ws.root)]).output
