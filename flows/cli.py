@@ -430,6 +430,50 @@ def report(
                        f"{r['chrf']:>6.1f} {r['ter']:>6.1f}")
 
 
+@app.command("export")
+def export_item(
+    slug: str, lang: LangOption,
+    fmt: Annotated[str, typer.Option("--format", help="xliff (XLIFF 2.0, for CAT tools).")] = "xliff",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: SLUG.LANG.xliff")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Export a language of an item as XLIFF 2 for a translator working in a CAT tool."""
+    from tarjama.exchange import default_name, export_xliff
+    from tarjama.fsio import atomic_write_bytes
+
+    target = output or default_name(slug, lang)
+    try:
+        if fmt != "xliff":
+            raise InputError(f"--format {fmt!r}: xliff is the format CAT tools share")
+        data = export_xliff(find_workspace(workspace), slug, lang)
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        fail(InputError(f"{target}: cannot write it ({exc.strerror})"))
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"{target}: {data.count(b'<unit ')} segment(s) of {slug} in {lang}")
+
+
+@app.command("import")
+def import_item(file: Path, workspace: WorkspaceOption = None) -> None:
+    """Merge an XLIFF 2 file back into its catalog, by the rules of a re-run (nothing reviewed is lost)."""
+    from tarjama.exchange import import_xliff
+
+    try:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{file}: cannot read it ({exc.strerror})") from None
+        report = import_xliff(find_workspace(workspace), data, str(file))
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"{report.slug} {report.lang}: {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+               f"{len(report.refused)} refused")
+    for segment, reason in report.refused:
+        typer.echo(f"  refused {segment}: {reason}")
+    raise typer.Exit(1 if report.refused else 0)
+
+
 tm_app = typer.Typer(help="The translation memory (approved segments, reused for new items).", no_args_is_help=True)
 app.add_typer(tm_app, name="tm")
 

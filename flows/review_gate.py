@@ -45,6 +45,32 @@ class GateResult:
     superseded_by: str | None = None
 
 
+def qa_markdown(workspace: Workspace, slug: str, langs: list[str]) -> list[str]:
+    """The QA findings of the waiting languages: critical ones block approval unless overridden."""
+    from tarjama.qa.run import item_findings
+
+    try:
+        found = item_findings(workspace, slug, langs)
+    except TarjamaError as error:
+        return ["", "### QA checks", "", f"Not run: {escape_markdown(str(error))}"]
+    rows = [f for lang in langs for f in found.get(lang, [])]
+    lines = ["", "### QA checks", ""]
+    if not rows:
+        return [*lines, "No finding."]
+    lines += ["| language | segment | check | severity | finding |", "|---|---|---|---|---|"]
+    for f in rows[:30]:
+        state = f"overridden: {escape_markdown(f.overridden)}" if f.overridden else f.severity.value
+        lines.append(f"| {f.lang} | {escape_markdown(f.segment)} | {f.check} | {state} | "
+                     f"{escape_markdown(f.message)} {escape_markdown(f.detail)} |")
+    if len(rows) > 30:
+        lines.append(f"\n... and {len(rows) - 30} more: `tarjama check {slug}`")
+    blocking = sum(f.blocks for f in rows)
+    if blocking:
+        lines += ["", f"{blocking} critical finding(s) block approval: fix them, or approve with an override and its "
+                  f"reason (`tarjama approve {slug} --lang LANG --override SEGMENT:CHECK=REASON`, or the review desk)."]
+    return lines
+
+
 def review_description(workspace: Workspace, slug: str, waiting: list[str], deadline: dt.datetime) -> str:
     """Markdown shown in the Resume dialog and as the run's review artifact: what is pending and why."""
     lines = [f"## Review of `{slug}`", "", f"Waiting for: **{', '.join(waiting)}** (deadline {deadline:%Y-%m-%d %H:%M} UTC)",
@@ -72,6 +98,7 @@ def review_description(workspace: Workspace, slug: str, waiting: list[str], dead
             problems.append(f"- **{lang}**: " + "; ".join(escape_markdown(b) for b in blockers[:8])
                             + (" ..." if len(blockers) > 8 else ""))
     lines += ["", "### Blocking problems", ""] + (problems or ["None: every waiting language can be approved."])
+    lines += qa_markdown(workspace, slug, waiting)
     lines += ["", "Translators clear `fuzzy` on each reviewed segment (Poedit, Lokalize, Weblate or the review desk); "
               "an approval is accepted only when nothing is fuzzy or untranslated. A name typed here is recorded as "
               "given; the review desk logs reviewers in."]

@@ -114,6 +114,9 @@ def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
     for made in taken.decided:
         logger.info("%s %s: %s by %s (%s, request %s)", slug, made.lang, made.outcome.value, made.reviewer,
                     made.channel.value, made.request)
+    for made in taken.decided:
+        if made.outcome.value == "approved":
+            _post_edit_artifact(workspace, slug, made.lang, made.request)
     for event in taken.published:
         if isinstance(event, Published):
             logger.info("%s %s: published version %d", slug, event.lang, event.version)
@@ -155,3 +158,18 @@ def _usage_line(counts: dict[str, int]) -> str:
               if counts.get("prompt_tokens") or counts.get("completion_tokens") else "")
     return (f"{counts['requests']} request(s), {counts['characters']} characters{tokens}, "
             f"{counts['failures']} failed, {counts['segments']} drafted")
+
+
+def _post_edit_artifact(workspace: Workspace, slug: str, lang: str, request: str) -> None:
+    """This approval's post-edit figures, for the run's artifacts (how much the drafts needed fixing)."""
+    from tarjama.catalog_store import read_catalog
+    from tarjama.machine_drafts import read_machine_drafts
+    from tarjama.post_edit import pairs, score
+
+    po = read_catalog(workspace.catalog_path(slug, lang))
+    scores = score(lang, pairs(po, read_machine_drafts(workspace.catalog_path(slug, lang)))) if po else []
+    lines = [f"# {slug}: {lang} post-editing", "", "| provider | segments | unchanged | chrF | TER |", "|---|---|---|---|---|"]
+    lines += [f"| {escape_markdown(s.provider)} | {s.segments} | {s.unchanged:.0%} | {s.chrf} | {s.ter} |" for s in scores]
+    lines += ["", "chrF 100 and TER 0: the drafts were approved as they were; lower chrF and higher TER: more editing."]
+    create_markdown_artifact(key=artifact_key("post-edit", slug, lang), markdown="\n".join(lines) + "\n",
+                             description=f"Post-editing of {slug} in {lang} (request {request})")
