@@ -607,11 +607,12 @@ def reviewer_add(
 class PrefectChannel:
     """The desk's way to the review loop: the same decision path as ``tarjama approve``."""
 
-    def decide(self, workspace, slug, lang, decision, reviewer, note):
+    def decide(self, workspace, slug, lang, decision, reviewer, note, overrides=None):
         from flows.control import submit_decision
         from tarjama.review.events import Channel
 
-        return submit_decision(workspace, slug, lang, decision, reviewer, note, channel=Channel.DESK, wait=90)
+        return submit_decision(workspace, slug, lang, decision, reviewer, note, channel=Channel.DESK, wait=90,
+                               overrides=overrides)
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]:
         from flows.prefect_env import run_states_now

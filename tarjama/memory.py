@@ -151,23 +151,32 @@ def exact(workspace: Workspace, sources: Iterable[str], lang: str, *, exclude_it
 def close(workspace: Workspace, source: str, lang: str, *, limit: int = 3, cutoff: float = CLOSE,
           exclude_item: str | None = None) -> list[Match]:
     """Remembered translations whose source is at least ``cutoff`` similar (rapidfuzz ratio on folded text)."""
+    return close_many(workspace, [source], lang, limit=limit, cutoff=cutoff, exclude_item=exclude_item)[source]
+
+
+def close_many(workspace: Workspace, sources: Iterable[str], lang: str, *, limit: int = 3, cutoff: float = CLOSE,
+               exclude_item: str | None = None) -> dict[str, list[Match]]:
+    """:func:`close` for many sources, reading the memory once (a review page asks for all its segments)."""
     from rapidfuzz import fuzz, process
 
+    sources = list(sources)
+    found: dict[str, list[Match]] = {source: [] for source in sources}
     if not memory_path(workspace).exists():
-        return []
+        return found
     with _connect(workspace) as db:
         rows = db.execute("SELECT * FROM segments WHERE lang = ? AND item != ?", (lang, exclude_item or "")).fetchall()
     if not rows:
-        return []
-    best = process.extract(key_of(source), [r[0] for r in rows], scorer=fuzz.ratio, score_cutoff=cutoff,
-                           limit=limit * 3)
-    matches, seen = [], set()
-    for _, score, index in best:
-        row = rows[index]
-        if (row[0], row[3]) not in seen:
-            seen.add((row[0], row[3]))
-            matches.append(_match(row, score))
-    return matches[:limit]
+        return found
+    keys = [r[0] for r in rows]
+    for source in sources:
+        best = process.extract(key_of(source), keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 3)
+        seen: set[tuple[str, str]] = set()
+        for _, score, index in best:
+            row = rows[index]
+            if (row[0], row[3]) not in seen and len(found[source]) < limit:
+                seen.add((row[0], row[3]))
+                found[source].append(_match(row, score))
+    return found
 
 
 def search(workspace: Workspace, text: str, lang: str | None = None, limit: int = 10) -> list[Match]:

@@ -14,6 +14,8 @@ from tarjama.desk.app import create_app
 from tarjama.desk.reviewers import save_reviewer
 from tarjama.desk.sessions import COOKIE
 from tarjama.editing import read_audit
+from tarjama.review import events as log
+from tarjama.review.events import DecisionMade, Outcome
 from tests.conftest import make_workspace, start_sample_run
 
 SLUG = "desk-item"
@@ -147,17 +149,29 @@ def test_decisions_go_to_the_waiting_run_and_publish(desk) -> None:
     amina, csrf = login(app, "Amina")
     refused = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "csrf": csrf})
     assert refused.status_code == 409 and "not reviewed (fuzzy)" in refused.text
+    drafts = {e.msgctxt: e.msgstr for e in polib.pofile(str(_ws.catalog_path(SLUG, "fr")))}
     for seg, row in rows(amina).items():
-        text = "Texte relu au bureau." if seg == "p1.s1" else f"Segment {seg} relu."
+        text = "Texte relu au bureau le 30 janvier 2052." if seg == "p1.s1" else f"{drafts[seg]} (relu)"
         saved = amina.post(f"/review/{SLUG}/fr/segments/{seg}", data={"text": text, "reviewed": "1", "base": row["base"],
                                                                        "csrf": csrf}, headers={"Accept": "application/json"})
         assert saved.status_code == 200
+        checks = {f["check"] for f in saved.json()["aids"]["findings"]}
+        assert ("numbers" in checks) == (seg == "p1.s1")  # the save answers with the segment's findings
     assert amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "maybe", "csrf": csrf}).status_code == 400
-    published = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "note": "bon", "csrf": csrf})
+    page = amina.get(f"/review/{SLUG}/fr").text
+    assert 'name="override:p1.s1:numbers"' in page and 'data-check="numbers"' in page
+    blocked = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "csrf": csrf})
+    assert blocked.status_code == 409 and f'href="/review/{SLUG}/fr#seg-p1.s1"' in blocked.text  # links to the segment
+    reason = "date confirmed by the ministry"
+    published = amina.post(f"/review/{SLUG}/fr/decision", data={
+        "decision": "approve", "note": "bon", "csrf": csrf, "override:p1.s1:numbers": reason,
+        "override:p1.s1:numbers-across": reason, "override:p1.s1:dates": ""})
     assert published.status_code == 200, published.text
     assert "fr approved by Amina and published" in published.text and f'href="/published/fr/{SLUG}.html"' in published.text
     page = amina.get(f"/published/fr/{SLUG}.html")
-    assert page.status_code == 200 and "Texte relu au bureau." in page.text
+    assert page.status_code == 200 and "Texte relu au bureau le 30 janvier 2052." in page.text
+    made = [e for e in log.read(_ws, SLUG) if isinstance(e, DecisionMade) and e.outcome is Outcome.APPROVED]
+    assert made[-1].overrides == {"p1.s1:numbers": reason, "p1.s1:numbers-across": reason}
     assert f'/published/fr/{SLUG}.html' in amina.get(f"/review/{SLUG}/fr").text
 
     john, john_csrf = login(app, "John")

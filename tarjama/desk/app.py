@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 
+from tarjama.desk.aids import page_aids
 from tarjama.desk.forms import FormError, parse_form
 from tarjama.desk.queue import waiting_queue
 from tarjama.desk.reviewers import Reviewer, dummy_hash, load_reviewers, verify_password
@@ -52,7 +53,7 @@ class ReviewChannel(Protocol):
     """What the desk needs from the orchestration layer."""
 
     def decide(self, workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
-               note: str) -> DecisionReport: ...
+               note: str, overrides: dict[str, str] | None = None) -> DecisionReport: ...
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]: ...
 
@@ -61,7 +62,7 @@ class ReviewChannel(Protocol):
 class OfflineChannel:
     """A desk with no orchestration behind it: edits work, decisions are refused with a clear message."""
 
-    def decide(self, workspace, slug, lang, decision, reviewer, note) -> DecisionReport:
+    def decide(self, workspace, slug, lang, decision, reviewer, note, overrides=None) -> DecisionReport:
         raise TarjamaError("no Prefect server: decisions need the review loop (`make demo` or `tarjama serve`)")
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]:
@@ -217,10 +218,13 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
         except TarjamaError as error:
             raise Denied(404, str(error)) from None
         published = (workspace.published / lang / f"{slug}.html").exists()
+        aids = await run_in_threadpool(page_aids, workspace, slug, lang)
+        blocking = [f for aid in aids.values() for f in aid.findings if f["blocks"]]
         return render(request, "review.html", {
             "slug": slug, "lang": lang, "segments": segments, "counts": counts, "reviewer": reviewer,
             "csrf": session.csrf, "state": state, "state_text": state.describe(slug) if state else None,
-            "published": published, "approved_by": meta.get("X-Tarjama-Approved-By"),
+            "published": published, "approved_by": meta.get("X-Tarjama-Approved-By"), "aids": aids,
+            "findings": sum(len(a.findings) for a in aids.values()), "blocking": blocking,
         })
 
     @app.post("/review/{slug}/{lang}/segments/{segment_id}")
@@ -245,7 +249,8 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
         except TarjamaError as error:
             raise Denied(409, str(error)) from None
         if _wants_json(request):
-            return JSONResponse({"segment": view_dict(view), "counts": counts.__dict__})
+            aids = await run_in_threadpool(segment_aids, workspace, slug, lang, segment_id)
+            return JSONResponse({"segment": view_dict(view), "counts": counts.__dict__, "aids": aids})
         return RedirectResponse(f"/review/{slug}/{lang}#seg-{segment_id}", status_code=303)
 
     @app.post("/review/{slug}/{lang}/decision", response_class=HTMLResponse)
@@ -257,10 +262,14 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
             raise Denied(400, f"decision must be one of {', '.join(d.value for d in Decision)}")
         context = {"slug": slug, "lang": lang, "reviewer": reviewer, "csrf": session.csrf, "report": None,
                    "error": None, "blockers": [], "links": []}
+        overrides = {key.removeprefix("override:"): value for key, value in form.items()
+                     if key.startswith("override:") and value.strip()}
+        context["slug_lang"] = (slug, lang)
         try:
-            await run_in_threadpool(precheck_decision, workspace, slug, lang, choice, reviewer.name, form.get("note", ""))
+            await run_in_threadpool(precheck_decision, workspace, slug, lang, choice, reviewer.name, form.get("note", ""),
+                                    overrides)
             report = await run_in_threadpool(channel.decide, workspace, slug, lang, choice, reviewer.name,
-                                             form.get("note", ""))
+                                             form.get("note", ""), overrides)
             context.update(report=report, summary=report.summary(slug), verdict=report.verdict.value,
                            blockers=report.blockers, links=_published_links(workspace, report.published_paths(workspace)))
         except ApprovalRefused as refused:
@@ -273,6 +282,16 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
 
     app.state.sessions = sessions
     return app
+
+
+def segment_aids(workspace: Workspace, slug: str, lang: str, segment_id: str) -> dict:
+    """The aids of one segment after a save (its findings may have changed)."""
+    from tarjama.catalog_store import read_catalog
+
+    po = read_catalog(workspace.catalog_path(slug, lang))
+    entries = [e for e in po or [] if not e.obsolete and e.msgctxt == segment_id]
+    aids = page_aids(workspace, slug, lang, entries)
+    return aids[segment_id].as_dict() if segment_id in aids else {}
 
 
 def _published_links(workspace: Workspace, paths: list[str]) -> list[tuple[str, str]]:

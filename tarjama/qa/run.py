@@ -74,9 +74,9 @@ def add_override(entry: polib.POEntry, check: str, reason: str, reviewer: str) -
     entry.tcomment = "\n".join([*kept, line])
 
 
-def check_catalog(po: polib.POFile, lang: str, *, glossary: Glossary | None = None,
+def check_catalog(po: Iterable[polib.POEntry], lang: str, *, glossary: Glossary | None = None,
                   others: Mapping[str, polib.POFile] | None = None, off: Iterable[str] = ()) -> list[Finding]:
-    """Every finding on the translated entries of ``po`` (reviewed or not), in catalog order."""
+    """Every finding on the translated entries of ``po`` (a catalog, or some of its entries), in order."""
     disabled = set(off)
     other_texts = {other_lang: {(e.msgctxt, e.msgid): e.msgstr for e in other if not e.obsolete and e.msgstr}
                    for other_lang, other in (others or {}).items() if other_lang != lang}
