@@ -34,7 +34,7 @@ test: $(STAMP) lint
 
 # the unit tier: no Prefect server, no subprocess stack, no browser (under 30 s)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration" -q
+	$(BIN)/python -m pytest -m "not integration" -q -n 2  # pytest-xdist: the unit tier on both cores
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_mt

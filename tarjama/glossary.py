@@ -144,8 +144,27 @@ def check_glossary(root: Path) -> tuple[list[Term], list[str]]:
     return terms, problems
 
 
+_loaded: dict[Path, tuple[tuple[int, int, int], Glossary]] = {}
+
+
 def load_glossary(root: Path) -> Glossary:
-    """The workspace's glossary (empty when there is none); a malformed one is refused with its first problem."""
+    """The workspace's glossary (empty when there is none); a malformed one is refused with its first problem.
+    Read again only when the file changed (the desk asks on every page and save)."""
+    path = glossary_path(root)
+    try:
+        st = path.stat()
+        identity = (st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        identity = (0, 0, 0)
+    cached = _loaded.get(path)
+    if cached and cached[0] == identity:
+        return cached[1]
+    glossary = _read_glossary(root)
+    _loaded[path] = (identity, glossary)
+    return glossary
+
+
+def _read_glossary(root: Path) -> Glossary:
     terms, problems = check_glossary(root)
     if problems:
         more = f" (and {len(problems) - 1} more: `tarjama glossary check`)" if len(problems) > 1 else ""

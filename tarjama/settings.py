@@ -230,6 +230,27 @@ def load_settings(config_file: Path | None, **explicit: Any) -> Settings:
         raise InputError(_describe(exc, config_file)) from None
 
 
+_recent: dict[tuple, Settings] = {}
+
+
+def current_settings(config_file: Path | None) -> Settings:
+    """:func:`load_settings` for code that asks often (the desk, per page and per save): read again only when
+    tarjama.toml or a TARJAMA_ environment variable changed."""
+    import os
+
+    try:
+        st = config_file.stat() if config_file else None
+        identity = (st.st_ino, st.st_size, st.st_mtime_ns) if st else None
+    except OSError:
+        identity = None
+    key = (str(config_file), identity, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TARJAMA_"))))
+    if key not in _recent:
+        if len(_recent) > 32:
+            _recent.clear()
+        _recent[key] = load_settings(config_file)
+    return _recent[key]
+
+
 def _check_toml(path: Path) -> None:
     try:
         tomllib.loads(path.read_text(encoding="utf-8"))

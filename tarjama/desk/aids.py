@@ -15,7 +15,7 @@ from tarjama.glossary import load_glossary
 from tarjama.machine_drafts import read_machine_drafts
 from tarjama.memory import close_many
 from tarjama.qa.run import Finding, check_catalog
-from tarjama.settings import load_settings
+from tarjama.settings import current_settings
 from tarjama.workspace import Workspace
 
 
@@ -41,17 +41,29 @@ def _finding(f: Finding) -> dict:
             "overridden": f.overridden, "blocks": f.blocks, "key": f.key}
 
 
-def page_aids(workspace: Workspace, slug: str, lang: str, entries: list[polib.POEntry] | None = None) -> dict[str, Aids]:
-    """Aids per segment id of ``lang`` (or of ``entries`` only, after a save)."""
-    folder = workspace.item_dir(slug)
-    catalogs = {p.stem: read_catalog(p) for p in sorted(folder.glob("*.po"))}
-    catalogs = {k: v for k, v in catalogs.items() if v is not None}
+def _catalogs(workspace: Workspace, slug: str) -> dict[str, polib.POFile]:
+    found = {p.stem: read_catalog(p) for p in sorted(workspace.item_dir(slug).glob("*.po"))}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def segment_findings(workspace: Workspace, slug: str, lang: str, segment_id: str) -> list[dict]:
+    """One segment's findings after a save: only what a save can change, so a save stays cheap."""
+    catalogs = _catalogs(workspace, slug)
+    entries = [e for e in catalogs.get(lang) or [] if not e.obsolete and e.msgctxt == segment_id]
+    off = current_settings(workspace.config_file).qa.off
+    return [_finding(f) for f in check_catalog(entries, lang, glossary=load_glossary(workspace.root),
+                                                 others=catalogs, off=off)]
+
+
+def page_aids(workspace: Workspace, slug: str, lang: str) -> dict[str, Aids]:
+    """Aids per segment id of ``lang``, for the review page."""
+    catalogs = _catalogs(workspace, slug)
     mine = catalogs.get(lang)
     if mine is None:
         return {}
-    chosen = [e for e in (entries if entries is not None else mine) if not e.obsolete]
+    chosen = [e for e in mine if not e.obsolete]
     glossary = load_glossary(workspace.root)
-    off = load_settings(workspace.config_file).qa.off
+    off = current_settings(workspace.config_file).qa.off
     machine = read_machine_drafts(workspace.catalog_path(slug, lang))
     aids: dict[str, Aids] = {e.msgctxt or "": Aids() for e in chosen}
     for f in check_catalog(chosen, lang, glossary=glossary, others=catalogs, off=off):

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 
-from tarjama.desk.aids import page_aids
+from tarjama.desk.aids import page_aids, segment_findings
 from tarjama.desk.forms import FormError, parse_form
 from tarjama.desk.queue import waiting_queue
 from tarjama.desk.reviewers import Reviewer, dummy_hash, load_reviewers, verify_password
@@ -249,8 +249,8 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
         except TarjamaError as error:
             raise Denied(409, str(error)) from None
         if _wants_json(request):
-            aids = await run_in_threadpool(segment_aids, workspace, slug, lang, segment_id)
-            return JSONResponse({"segment": view_dict(view), "counts": counts.__dict__, "aids": aids})
+            findings = await run_in_threadpool(segment_findings, workspace, slug, lang, segment_id)
+            return JSONResponse({"segment": view_dict(view), "counts": counts.__dict__, "aids": {"findings": findings}})
         return RedirectResponse(f"/review/{slug}/{lang}#seg-{segment_id}", status_code=303)
 
     @app.post("/review/{slug}/{lang}/decision", response_class=HTMLResponse)
@@ -282,16 +282,6 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
 
     app.state.sessions = sessions
     return app
-
-
-def segment_aids(workspace: Workspace, slug: str, lang: str, segment_id: str) -> dict:
-    """The aids of one segment after a save (its findings may have changed)."""
-    from tarjama.catalog_store import read_catalog
-
-    po = read_catalog(workspace.catalog_path(slug, lang))
-    entries = [e for e in po or [] if not e.obsolete and e.msgctxt == segment_id]
-    aids = page_aids(workspace, slug, lang, entries)
-    return aids[segment_id].as_dict() if segment_id in aids else {}
 
 
 def _published_links(workspace: Workspace, paths: list[str]) -> list[tuple[str, str]]:

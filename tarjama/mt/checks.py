@@ -31,10 +31,13 @@ def rejection_reason(source: str, answer: Any) -> str | None:
         return "answer identical to the source"
     if arabic_ratio(answer) > MOSTLY_ARABIC:
         return "answer still mostly Arabic"
-    match = _WARNINGS.search(answer)
-    if match:
-        return f"provider warning instead of a translation ({match.group(0).upper()})"
-    return None
+    return provider_warning(answer)
+
+
+def provider_warning(text: str) -> str | None:
+    """A provider's quota or error message standing where a translation should be, if there is one."""
+    match = _WARNINGS.search(text)
+    return f"provider warning instead of a translation ({match.group(0).upper()})" if match else None
 
 
 def _squash(text: str) -> str:

@@ -22,6 +22,8 @@ from tarjama.qa.dates import missing_months
 from tarjama.qa.numbers import missing_values, values
 from tarjama.textutil import is_arabic_letter
 
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"
@@ -112,7 +114,9 @@ def arabic_script(seg: Segment) -> str | None:
     text = seg.target
     for term in kept:
         text = text.replace(term, " ")
-    words = [w for w in re.findall(r"\S+", text) if any(is_arabic_letter(ch) for ch in w)]
+    if not _ARABIC_LETTER.search(text):
+        return None
+    words = [w for w in text.split() if any(is_arabic_letter(ch) for ch in w)]
     return " ".join(words[:5]) or None
 
 
@@ -127,13 +131,12 @@ def glossary(seg: Segment) -> str | None:
 @check("mt-commentary", Severity.CRITICAL)
 def mt_commentary(seg: Segment) -> str | None:
     """The translation holds a machine translation's commentary, refusal or warning."""
-    from tarjama.mt.checks import rejection_reason
+    from tarjama.mt.checks import provider_warning
     from tarjama.mt.llm_engine import _CHATTER
 
     if _CHATTER.search(seg.target):
         return seg.target[:60]
-    reason = rejection_reason(seg.source, seg.target)
-    return reason if reason and reason.startswith("provider warning") else None
+    return provider_warning(seg.target)
 
 
 @check("urls", Severity.CRITICAL)

@@ -52,26 +52,31 @@ def _present(pattern: str, text: str) -> bool:
     return re.search(rf"(?<!\w)(?:{pattern})", _plain(text)) is not None
 
 
+@lru_cache(maxsize=1)
+def _month_pattern() -> tuple[re.Pattern[str], dict[str, tuple[str, int | str]]]:
+    """One pattern for every month name (folded), longest first; folded name -> (name, month)."""
+    names: dict[str, tuple[str, int | str]] = {}
+    for number, forms in GREGORIAN.items():
+        for name in forms:
+            names.setdefault(fold(name), (name, number))
+    for name in HIJRI:
+        names.setdefault(fold(name), (name, name))
+    alternatives = "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:ب|و|في)?({alternatives})(?!\w)"), names
+
+
 def months_in(source: str) -> list[tuple[str, int | str]]:
     """(Arabic name as written, month number or Hijri key) for each month named in ``source``."""
     folded = fold(source)
+    pattern, names = _month_pattern()
     found: list[tuple[str, int | str]] = []
-    for number, names in GREGORIAN.items():
-        for name in names:
-            key = fold(name)
-            for match in re.finditer(rf"(?<!\w)(?:ب|و|في)?{re.escape(key)}(?!\w)", folded):
-                near = folded[max(0, match.start() - 6):match.end() + 8]
-                if key in _AMBIGUOUS and not re.search(r"\d", near):
-                    continue
-                found.append((name, number))
-                break
-    for name in HIJRI:
-        key = fold(name)
-        if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded):
-            near = folded[folded.find(key):folded.find(key) + len(key) + 10]
-            if key in _AMBIGUOUS and not re.search(r"\d", near):
-                continue
-            found.append((name, name))
+    for match in pattern.finditer(folded):
+        key = match.group(1)
+        near = folded[max(0, match.start() - 6):match.end() + 10]
+        if key in _AMBIGUOUS and not re.search(r"\d", near):
+            continue
+        if names[key] not in found:
+            found.append(names[key])
     return found
 
 

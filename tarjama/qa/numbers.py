@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _DIGIT = r"[0-9٠-٩۰-۹]"
 _NUMBER = re.compile(
@@ -34,8 +35,15 @@ SPELLED = {
 }
 
 
+_WESTERN = str.maketrans({**{chr(0x0660 + n): str(n) for n in range(10)}, **{chr(0x06F0 + n): str(n) for n in range(10)}})
+
+
 def western(text: str) -> str:
-    """``text`` with every decimal digit written 0-9."""
+    """``text`` with every decimal digit written 0-9 (Arabic-Indic and Persian digits by table, any other by
+    its Unicode value)."""
+    text = text.translate(_WESTERN)
+    if text.isascii() or not any(ch.isdigit() and not ch.isascii() for ch in text):
+        return text
     return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
 
 
@@ -90,11 +98,19 @@ def values(text: str, lang: str, *, skip: list[str] | None = None) -> Counter[De
             value = None
         if value is not None:
             found[value.normalize()] += 1
-    for word, number in SPELLED.get(lang, {}).items():
-        count = len(re.findall(rf"(?<!\w){word}(?!\w)", text, flags=re.IGNORECASE))
-        if count:
-            found[Decimal(number)] += count
+    spelled = _spelled(lang)
+    if spelled is not None:
+        for word in spelled.findall(text):
+            found[Decimal(SPELLED[lang][word.casefold()])] += 1
     return found
+
+
+@lru_cache(maxsize=8)
+def _spelled(lang: str) -> re.Pattern[str] | None:
+    words = SPELLED.get(lang)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(" + "|".join(sorted(words, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE)
 
 
 def missing_values(source: str, target: str, lang: str) -> tuple[list[str], list[str]]:
