@@ -146,6 +146,15 @@ def render_catalog(po: polib.POFile) -> str:
     return render_po(po, [_rendered(entry) for entry in ordered_entries(po)])
 
 
+def warm_render(po: polib.POFile | None) -> None:
+    """Render every entry of a cached catalog once, so the first save after it is opened reuses the renderings
+    instead of paying gettext's layout for all of them (the desk calls it when a review page is opened)."""
+    if po is not None and not po.__dict__.get("_tarjama_warm"):
+        for entry in ordered_entries(po):
+            _rendered(entry)
+        po.__dict__["_tarjama_warm"] = True
+
+
 def _rendered(entry: polib.POEntry) -> str:
     key = (entry.obsolete, entry.msgctxt, entry.msgid, entry.msgid_plural, entry.msgstr,
            tuple(sorted(entry.msgstr_plural.items())), tuple(entry.flags), entry.comment, entry.tcomment,

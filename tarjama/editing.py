@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import polib
 
 from tarjama.catalog import FUZZY, CatalogCounts, count_entries
-from tarjama.catalog_store import STORE, Edit, audit_path
+from tarjama.catalog_store import STORE, Edit, audit_path, warm_render
 from tarjama.errors import InputError, TarjamaError
 from tarjama.fsio import read_jsonl
 from tarjama.machine_drafts import read_machine_drafts
@@ -87,6 +87,7 @@ def segment_views(workspace: Workspace, slug: str, lang: str) -> tuple[list[Segm
     def views(po: polib.POFile | None):
         if po is None:
             raise InputError(f"no catalog for {slug} in {lang}")
+        warm_render(po)
         return [_view(e, machine) for e in po if not e.obsolete], count_entries(po), dict(po.metadata)
 
     return STORE.view(path, views)

@@ -8,7 +8,8 @@ hold, never the only copy. Sources are compared on folded Arabic
 sentence with no MT request; close matches (rapidfuzz, 75 and up) are offered
 as suggestions with what differs in the source. SQLite because it is one file
 beside the workspace, safe for several readers and one writer at a time, with
-no server.
+no server, and with a full-text index (FTS5) that finds close-match
+candidates without reading the whole memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import math
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,7 +38,11 @@ CREATE TABLE IF NOT EXISTS segments (
     PRIMARY KEY (lang, item, segment, key)
 );
 CREATE INDEX IF NOT EXISTS by_source ON segments (lang, key);
+CREATE VIRTUAL TABLE IF NOT EXISTS keys_fts USING fts5(key, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, doc INTEGER NOT NULL) WITHOUT ROWID;
 """
+# keys_fts indexes segments' keys by rowid; terms counts the rows holding each word (approximate: never
+# decremented), only to pick a sentence's rarest words first. Both are written by _store, in bulk.
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,30 @@ def _connect(workspace: Workspace) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
+def _store(db: sqlite3.Connection, rows: list[tuple[str, ...]]) -> None:
+    """Insert or replace ``rows`` (segments' columns) and keep the full-text index and word counts with them."""
+    where = "lang = ? AND item = ? AND segment = ? AND key = ?"
+    replaced = [found for r in rows
+                for found in db.execute(f"SELECT rowid FROM segments WHERE {where}", (r[2], r[4], r[5], r[0]))]
+    db.executemany("DELETE FROM keys_fts WHERE rowid = ?", replaced)  # one rowid at a time: FTS5 looks it up
+    db.executemany("DELETE FROM segments WHERE rowid = ?", replaced)
+    (before,) = db.execute("SELECT coalesce(max(rowid), 0) FROM segments").fetchone()
+    db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.execute("INSERT INTO keys_fts (rowid, key) SELECT rowid, key FROM segments WHERE rowid > ?", (before,))
+    counts: dict[str, int] = {}
+    for row in rows:
+        for word in set(_TOKEN.findall(row[0])):
+            counts[word] = counts.get(word, 0) + 1
+    db.executemany("INSERT INTO terms VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET doc = doc + excluded.doc",
+                   list(counts.items()))
+
+
+def _drop(db: sqlite3.Connection, where: str, params: tuple) -> None:
+    gone = db.execute(f"SELECT rowid FROM segments WHERE {where}", params).fetchall()
+    db.executemany("DELETE FROM keys_fts WHERE rowid = ?", gone)
+    db.executemany("DELETE FROM segments WHERE rowid = ?", gone)
+
+
 def _rows(slug: str, lang: str, po: polib.POFile, reviewer: str, at: str) -> list[tuple[str, ...]]:
     return [(key_of(e.msgid), e.msgid, lang, e.msgstr, slug, e.msgctxt or "", reviewer, at)
             for e in po if not e.obsolete and e.msgstr and "fuzzy" not in e.flags]
@@ -104,8 +135,8 @@ def remember(workspace: Workspace, slug: str, lang: str, po: polib.POFile) -> in
     at = po.metadata.get(APPROVED_AT, "") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = _rows(slug, lang, po, reviewer, at)
     with _connect(workspace) as db:
-        db.execute("DELETE FROM segments WHERE item = ? AND lang = ?", (slug, lang))
-        db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        _drop(db, "item = ? AND lang = ?", (slug, lang))
+        _store(db, rows)
     return len(rows)
 
 
@@ -124,7 +155,9 @@ def rebuild(workspace: Workspace) -> tuple[int, int]:
         rows += _rows(path.parent.name, path.stem, po, po.metadata[APPROVED_BY], po.metadata.get(APPROVED_AT, ""))
     with _connect(workspace) as db:
         db.execute("DELETE FROM segments")
-        db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.execute("DELETE FROM keys_fts")
+        db.execute("DELETE FROM terms")
+        _store(db, rows)
         segments = len(rows)
     return catalogs, segments
 
@@ -154,28 +187,51 @@ def close(workspace: Workspace, source: str, lang: str, *, limit: int = 3, cutof
     return close_many(workspace, [source], lang, limit=limit, cutoff=cutoff, exclude_item=exclude_item)[source]
 
 
+_TOKEN = re.compile(r"\w+")
+
+
 def close_many(workspace: Workspace, sources: Iterable[str], lang: str, *, limit: int = 3, cutoff: float = CLOSE,
                exclude_item: str | None = None) -> dict[str, list[Match]]:
-    """:func:`close` for many sources, reading the memory once (a review page asks for all its segments)."""
+    """:func:`close` for many sources at once, without reading the whole memory.
+
+    Candidates come from SQLite's full-text index of the folded sources by prefix filtering: a source that
+    shares at least 70% of a sentence's n words holds one of its n - ceil(0.7 n) + 1 rarest words, so only
+    rows holding one of those are read; rapidfuzz scores them. A 75% character match that shares fewer
+    than 70% of the words (rare in news text) is not offered.
+    """
     from rapidfuzz import fuzz, process
 
     sources = list(sources)
     found: dict[str, list[Match]] = {source: [] for source in sources}
     if not memory_path(workspace).exists():
         return found
+    share = 0.7 if cutoff >= CLOSE else 0.3
     with _connect(workspace) as db:
-        rows = db.execute("SELECT * FROM segments WHERE lang = ? AND item != ?", (lang, exclude_item or "")).fetchall()
-    if not rows:
-        return found
-    keys = [r[0] for r in rows]
-    for source in sources:
-        best = process.extract(key_of(source), keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit * 3)
-        seen: set[tuple[str, str]] = set()
-        for _, score, index in best:
-            row = rows[index]
-            if (row[0], row[3]) not in seen and len(found[source]) < limit:
-                seen.add((row[0], row[3]))
-                found[source].append(_match(row, score))
+        for source in sources:
+            key = key_of(source)
+            words = list(dict.fromkeys(_TOKEN.findall(key)))
+            if not words:
+                continue
+            marks = ",".join("?" * len(words))
+            df = dict(db.execute(f"SELECT term, doc FROM terms WHERE term IN ({marks})", words).fetchall())
+            needed = max(1, len(words) - math.ceil(share * len(words)) + 1)
+            rare = [w for w in sorted(words, key=lambda w: df.get(w, 0)) if df.get(w)][:needed]
+            if not rare:
+                continue
+            query = " OR ".join('"' + w.replace('"', '""') + '"' for w in rare)
+            low, high = math.floor(len(key) * (cutoff / (200 - cutoff))), math.ceil(len(key) * ((200 - cutoff) / cutoff))
+            candidates = db.execute(  # CROSS JOIN: the index's matches first, then each row by rowid (never a scan)
+                "SELECT s.rowid, s.key FROM keys_fts CROSS JOIN segments s ON s.rowid = keys_fts.rowid "
+                "WHERE keys_fts MATCH ? AND s.lang = ? AND s.item != ? AND length(s.key) BETWEEN ? AND ?",
+                (query, lang, exclude_item or "", low, high)).fetchall()
+            best = process.extract(key, [c[1] for c in candidates], scorer=fuzz.ratio, score_cutoff=cutoff,
+                                   limit=limit * 3)
+            seen: set[tuple[str, str]] = set()
+            for _, score, i in best:
+                row = db.execute("SELECT * FROM segments WHERE rowid = ?", (candidates[i][0],)).fetchone()
+                if (row[0], row[3]) not in seen and len(found[source]) < limit:
+                    seen.add((row[0], row[3]))
+                    found[source].append(_match(row, score))
     return found
 
 
@@ -229,5 +285,5 @@ def import_tmx(workspace: Workspace, data: bytes, name: str) -> int:
             if code != "ar" and code and text.strip() and source.strip():
                 rows.append((key_of(source), source, code, text, f"tmx:{Path(name).name}", f"tu{n}", "imported", now))
     with _connect(workspace) as db:
-        db.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        _store(db, rows)
     return len(rows)

@@ -17,6 +17,7 @@ from tarjama.editing import read_audit
 from tarjama.review import events as log
 from tarjama.review.events import DecisionMade, Outcome
 from tests.conftest import make_workspace, start_sample_run
+from tests.support.mt_servers import pseudo_translate
 
 SLUG = "desk-item"
 PASSWORD = "correct horse battery"
@@ -149,7 +150,7 @@ def test_decisions_go_to_the_waiting_run_and_publish(desk) -> None:
     amina, csrf = login(app, "Amina")
     refused = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "csrf": csrf})
     assert refused.status_code == 409 and "not reviewed (fuzzy)" in refused.text
-    drafts = {e.msgctxt: e.msgstr for e in polib.pofile(str(_ws.catalog_path(SLUG, "fr")))}
+    drafts = {e.msgctxt: pseudo_translate(e.msgid, "fr") for e in polib.pofile(str(_ws.catalog_path(SLUG, "fr")))}
     for seg, row in rows(amina).items():
         text = "Texte relu au bureau le 30 janvier 2052." if seg == "p1.s1" else f"{drafts[seg]} (relu)"
         saved = amina.post(f"/review/{SLUG}/fr/segments/{seg}", data={"text": text, "reviewed": "1", "base": row["base"],

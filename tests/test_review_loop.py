@@ -79,13 +79,13 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
 
     refused = decide(ws, SLUG, "fr", "request_changes", "Amina", "relire le titre")
     assert refused.verdict is Verdict.CHANGES_REQUESTED and refused.request.reviewer == "Amina"
-    clear_fuzzy(ws, SLUG, "fr", "Texte corrigé par la traductrice.")
+    clear_fuzzy(ws, SLUG, "fr", "Texte corrigé par la traductrice le 30 janvier 2025.")
     approved = decide(ws, SLUG, "fr", "approve", "Amina", "relu")
     assert approved.verdict is Verdict.PUBLISHED, approved.summary(SLUG)
     assert approved.published_paths(ws) == [f"content/published/{lang}/{SLUG}.{ext}" for lang in ("fr", "ar")
                                             for ext in ("html", "md", "json")]
     fr_page = ws.published / "fr" / f"{SLUG}.html"
-    assert "Texte corrigé par la traductrice." in fr_page.read_text(encoding="utf-8")
+    assert "Texte corrigé par la traductrice le 30 janvier 2025." in fr_page.read_text(encoding="utf-8")
     assert not (ws.published / "en").exists()
     assert settle(run.id).state.name == "Suspended"  # English still waits
 
