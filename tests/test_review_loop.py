@@ -96,6 +96,12 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
     assert final.state.is_completed(), final.state
     assert 'hreflang="en"' in fr_page.read_text(encoding="utf-8")  # fr links to the new English version
     assert len(sample_requests(libre, ws)) == 8  # no MT request after any resume
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:  # how much each approval's drafts were edited, for operators
+        edits = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"post-edit-{SLUG.replace('_', '-')}-fr"])))
+    assert edits and "| libre | 4 | 75% |" in edits[0].data  # one segment of four corrected
 
     outcomes = [(e.lang, e.outcome.value) for e in log.read(ws, SLUG) if isinstance(e, log.DecisionMade)]
     assert outcomes == [("fr", "changes-requested"), ("fr", "approved"), ("en", "approved")]
