@@ -61,8 +61,10 @@ def deployment_is_served() -> bool:
 def start_run(parameters: dict, *, name: str, idempotency_key: str | None = None) -> FlowRun:
     """Create a run of the served deployment, named after its item from the start; with a key, a second
     request for the same key returns the first run instead of a new one."""
+    # _sync: Prefect dispatches on whether an event loop runs in this thread (a browser driver's, a notebook's);
+    # this function is synchronous wherever it is called from
     return run_deployment(DEPLOYMENT, parameters=parameters, flow_run_name=name, idempotency_key=idempotency_key,
-                          timeout=0, as_subflow=False)
+                          timeout=0, as_subflow=False, _sync=True)
 
 
 def item_key(workspace: Workspace, source_path: str, digest: str) -> str:
@@ -166,7 +168,8 @@ def wake(run_id: str, events: list[log.Event], request_id: str) -> bool:
     language = r.lang if r.lang in waiting else waiting[0]  # a value the paused form accepts
     try:
         resume_flow_run(UUID(run_id), run_input={"language": language, "decision": r.decision.value,
-                                                 "reviewer": r.reviewer, "note": r.note, "request": r.request})
+                                                 "reviewer": r.reviewer, "note": r.note, "request": r.request},
+                        _sync=True)  # synchronous here even where an event loop runs in the thread
     except Exception:  # not paused, or paused again with another form: the next look retries
         return False
     return True
