@@ -40,6 +40,34 @@ def fail(error: TarjamaError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
+def read_input(file: Path) -> bytes:
+    """A file the user named, or one line saying why it cannot be read."""
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read it ({exc.strerror})") from None
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the user named, atomically, or one line saying why it cannot be written."""
+    from tarjama.fsio import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it ({exc.strerror})") from None
+
+
+def since_date(value: str | None):
+    """``--since YYYY-MM-DD`` as a date (None when not given)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise InputError(f"--since: {value!r} is not a date; write it as YYYY-MM-DD") from None
+
+
 def _connect(ws: Workspace, required: bool) -> str | None:
     """Prefect's environment, and the URL of a Prefect API that answers (None when there is none to use)."""
     from flows.prefect_env import ServerState, prepare_prefect_env, probe_server
@@ -363,18 +391,12 @@ def usage(
     workspace: WorkspaceOption = None,
 ) -> None:
     """MT usage per provider and language, from what the runs recorded: requests, characters, tokens, failures."""
-    import datetime as dt
     import json
 
     from tarjama.usage_log import summarise_usage
 
     try:
-        ws = find_workspace(workspace)
-        try:
-            day = dt.date.fromisoformat(since) if since else None
-        except ValueError:
-            raise InputError(f"--since: {since!r} is not a date; write it as YYYY-MM-DD") from None
-        summary = summarise_usage(ws, day)
+        summary = summarise_usage(find_workspace(workspace), since_date(since))
     except TarjamaError as error:
         fail(error)
     rows = summary.rows()
@@ -401,18 +423,12 @@ def report(
 ) -> None:
     """Post-edit figures per provider and language: chrF and TER between draft and approved text, unchanged share."""
     import csv
-    import datetime as dt
     import json
 
     from tarjama.post_edit import report as post_edit_report
 
     try:
-        ws = find_workspace(workspace)
-        try:
-            day = dt.date.fromisoformat(since) if since else None
-        except ValueError:
-            raise InputError(f"--since: {since!r} is not a date; write it as YYYY-MM-DD") from None
-        rows = [s.as_dict() for s in post_edit_report(ws, day)]
+        rows = [s.as_dict() for s in post_edit_report(find_workspace(workspace), since_date(since))]
     except TarjamaError as error:
         fail(error)
     if as_json:
@@ -439,16 +455,13 @@ def export_item(
 ) -> None:
     """Export a language of an item as XLIFF 2 for a translator working in a CAT tool."""
     from tarjama.exchange import default_name, export_xliff
-    from tarjama.fsio import atomic_write_bytes
 
     target = output or default_name(slug, lang)
     try:
         if fmt != "xliff":
             raise InputError(f"--format {fmt!r}: xliff is the format CAT tools share")
         data = export_xliff(find_workspace(workspace), slug, lang)
-        atomic_write_bytes(target, data)
-    except OSError as exc:
-        fail(InputError(f"{target}: cannot write it ({exc.strerror})"))
+        write_output(target, data)
     except TarjamaError as error:
         fail(error)
     typer.echo(f"{target}: {data.count(b'<unit ')} segment(s) of {slug} in {lang}")
@@ -460,11 +473,7 @@ def import_item(file: Path, workspace: WorkspaceOption = None) -> None:
     from tarjama.exchange import import_xliff
 
     try:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{file}: cannot read it ({exc.strerror})") from None
-        report = import_xliff(find_workspace(workspace), data, str(file))
+        report = import_xliff(find_workspace(workspace), read_input(file), str(file))
     except TarjamaError as error:
         fail(error)
     typer.echo(f"{report.slug} {report.lang}: {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
@@ -514,16 +523,13 @@ def tm_export(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Write the translation memory as TMX."""
-    from tarjama.fsio import atomic_write_bytes
     from tarjama.memory import export_tmx
 
     try:
         if fmt != "tmx":
             raise InputError(f"--format {fmt!r}: tmx is the format translation tools share")
         data = export_tmx(find_workspace(workspace))
-        atomic_write_bytes(output, data)
-    except OSError as exc:
-        fail(InputError(f"{output}: cannot write it ({exc.strerror})"))
+        write_output(output, data)
     except TarjamaError as error:
         fail(error)
     typer.echo(f"{output}: {data.count(b'<tu ')} translation unit(s)")
@@ -535,11 +541,7 @@ def tm_import(file: Path, workspace: WorkspaceOption = None) -> None:
     from tarjama.memory import import_tmx
 
     try:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{file}: cannot read it ({exc.strerror})") from None
-        added = import_tmx(find_workspace(workspace), data, str(file))
+        added = import_tmx(find_workspace(workspace), read_input(file), str(file))
     except TarjamaError as error:
         fail(error)
     typer.echo(f"{file}: {added} segment(s) added to the translation memory")
