@@ -21,6 +21,18 @@ from filelock import FileLock, Timeout
 from tarjama.errors import ItemBusyError
 
 
+def file_identity(path: Path | None) -> tuple[int, int, int] | None:
+    """What changes when a file is replaced or rewritten (inode, size, mtime); None when there is none. Caches
+    of parsed files (glossary, reviewers, settings, machine drafts) compare it to read a file again only then."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8) in one rename; the folder is created if needed."""
     atomic_write_bytes(path, text.encode("utf-8"))

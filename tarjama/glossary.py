@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tarjama.arabic import attached_forms, words
 from tarjama.errors import InputError
+from tarjama.fsio import file_identity
 from tarjama.textutil import arabic_ratio
 
 GLOSSARY_FILE = "glossary.csv"
@@ -144,18 +145,14 @@ def check_glossary(root: Path) -> tuple[list[Term], list[str]]:
     return terms, problems
 
 
-_loaded: dict[Path, tuple[tuple[int, int, int], Glossary]] = {}
+_loaded: dict[Path, tuple[tuple[int, int, int] | None, Glossary]] = {}
 
 
 def load_glossary(root: Path) -> Glossary:
     """The workspace's glossary (empty when there is none); a malformed one is refused with its first problem.
     Read again only when the file changed (the desk asks on every page and save)."""
     path = glossary_path(root)
-    try:
-        st = path.stat()
-        identity = (st.st_ino, st.st_size, st.st_mtime_ns)
-    except OSError:
-        identity = (0, 0, 0)
+    identity = file_identity(path)
     cached = _loaded.get(path)
     if cached and cached[0] == identity:
         return cached[1]

@@ -15,7 +15,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
-from tarjama.fsio import atomic_write_text, locked
+from tarjama.fsio import atomic_write_text, file_identity, locked
 
 
 def machine_drafts_path(catalog: Path) -> Path:
@@ -28,12 +28,13 @@ _cache: LRUCache = LRUCache(maxsize=256)  # path -> (file identity, parsed recor
 def read_machine_drafts(catalog: Path) -> dict[str, dict[str, Any]]:
     """The recorded machine drafts (parsed again only when the file changed)."""
     path = machine_drafts_path(catalog)
+    key = file_identity(path)
+    if key is None:
+        return {}
+    cached = _cache.get(path)
+    if cached and cached[0] == key:
+        return cached[1]
     try:
-        st = path.stat()
-        key = (st.st_ino, st.st_size, st.st_mtime_ns)
-        cached = _cache.get(path)
-        if cached and cached[0] == key:
-            return cached[1]
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}

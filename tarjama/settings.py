@@ -238,12 +238,10 @@ def current_settings(config_file: Path | None) -> Settings:
     tarjama.toml or a TARJAMA_ environment variable changed."""
     import os
 
-    try:
-        st = config_file.stat() if config_file else None
-        identity = (st.st_ino, st.st_size, st.st_mtime_ns) if st else None
-    except OSError:
-        identity = None
-    key = (str(config_file), identity, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TARJAMA_"))))
+    from tarjama.fsio import file_identity
+
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TARJAMA_")))
+    key = (str(config_file), file_identity(config_file), environment)
     if key not in _recent:
         if len(_recent) > 32:
             _recent.clear()

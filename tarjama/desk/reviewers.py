@@ -21,7 +21,7 @@ import tomli_w
 from cachetools import LRUCache
 
 from tarjama.errors import InputError
-from tarjama.fsio import atomic_write_text, locked
+from tarjama.fsio import atomic_write_text, file_identity, locked
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -69,11 +69,9 @@ _cache: LRUCache = LRUCache(maxsize=16)  # path -> (file identity, reviewers)
 
 def load_reviewers(path: Path) -> dict[str, Reviewer]:
     """The configured reviewers (re-read when the file changes, so additions apply without a restart)."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
+    key = file_identity(path)
+    if key is None:
         return {}
-    key = (st.st_ino, st.st_size, st.st_mtime_ns)
     cached = _cache.get(path)
     if cached and cached[0] == key:
         return cached[1]
