@@ -120,7 +120,9 @@ def test_deepl_transient_faults_are_retried_by_tarjama_alone(deepl, fault) -> No
 
 
 def test_deepl_hang_is_cut_at_tarjamas_timeout_not_the_clients_10_s(chat) -> None:
-    with FakeDeepL(DEEPL_KEY, hang_seconds=1.0) as deepl:
+    # the client's first attempt waits until its own backoff deadline (about 1 s, jittered) when that is longer
+    # than the timeout it is given, so the hang outlasts both by far
+    with FakeDeepL(DEEPL_KEY, hang_seconds=3.0) as deepl:
         deepl.script.append("hang")
         engine = MTEngine(mt(("deepl", "llm"), deepl=deepl, chat=chat, timeout=0.5, attempts=1))
         result = engine.translate([Source("قال الوزير.", "fr")], "fr")["قال الوزير."]
