@@ -237,7 +237,7 @@ def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, works
     try:
         ws = find_workspace(workspace)
         given = check_overrides(dict(_override(item) for item in overrides or []))
-        precheck_decision(ws, slug, lang, decision, reviewer, note, given)
+        precheck_decision(ws, slug, lang, decision, reviewer, note, given, channel=Channel.CLI)
     except TarjamaError as error:
         fail(error)
     _connect(ws, required=True)

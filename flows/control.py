@@ -125,7 +125,7 @@ def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, r
     this very request (or that it is still in progress after ``wait`` seconds)."""
     from tarjama.review.decisions import precheck_decision
 
-    review = precheck_decision(workspace, slug, lang, decision, reviewer, note, overrides)
+    review = precheck_decision(workspace, slug, lang, decision, reviewer, note, overrides, channel=channel)
     run = read_run(review.current_run) if review.current_run else None
     if run is None or not run.state or run.state.type not in LIVE:
         state = f"{run.state.name}: {run.state.message}" if run is not None and run.state else "unknown to this server"

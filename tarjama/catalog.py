@@ -40,8 +40,9 @@ PREVIOUS_NOTE = "previous translation: "
 COPIED_NOTE = "copied from the source: nothing to translate"
 MEMORY_NOTE = "translation memory: "
 MEMORY_PROVIDER = "memory"
-APPROVED_BY, APPROVED_AT, APPROVED_DIGEST, REVIEW_NOTE = (
-    "X-Tarjama-Approved-By", "X-Tarjama-Approved-At", "X-Tarjama-Approved-Digest", "X-Tarjama-Review-Note")
+APPROVED_BY, APPROVED_AT, APPROVED_DIGEST, REVIEW_NOTE, APPROVED_VIA = (
+    "X-Tarjama-Approved-By", "X-Tarjama-Approved-At", "X-Tarjama-Approved-Digest", "X-Tarjama-Review-Note",
+    "X-Tarjama-Approved-Via")
 
 
 @dataclass(frozen=True)

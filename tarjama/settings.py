@@ -87,6 +87,9 @@ class ReviewSettings(_Section):
 
     timeout_hours: float = Field(24 * 7, gt=0, description="how long a run waits for review before it fails")
     watch_seconds: float = Field(5.0, gt=0, description="how often `tarjama serve` looks for overdue reviews")
+    require_authenticated: bool = Field(
+        False, description="accept approvals only from reviewers logged in to the review desk (not a name typed "
+                           "into the CLI or the Prefect UI)")
 
 
 class InboxSettings(_Section):

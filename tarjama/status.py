@@ -38,6 +38,7 @@ class LanguageStatus:
     review_state: str = ReviewState.NOT_IN_REVIEW.value
     review_since: str | None = None
     reviewer: str | None = None
+    channel: str | None = None  # desk (authenticated), cli or prefect-ui (a name as given)
     overdue: bool = False
     run_id: str | None = None
     run_state: str | None = None
@@ -78,6 +79,7 @@ def collect_status(workspace: Workspace, run_states: RunStates | None = None) ->
                 obsolete=counts.obsolete, source=source, review=text,
                 review_state=(state.state if state else ReviewState.NOT_IN_REVIEW).value,
                 review_since=state.since.isoformat() if state else None, reviewer=state.reviewer if state else None,
+                channel=state.channel.value if state and state.channel else None,
                 overdue=bool(state and state.overdue), run_id=review.current_run,
             ))
     if run_states is not None:

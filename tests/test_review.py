@@ -202,3 +202,51 @@ def test_precheck_refuses_what_the_run_would(drafted) -> None:
     with pytest.raises(InputError, match="no catalog"):
         precheck_decision(drafted, SLUG, "de", "approve", "Amina")
     assert not any(isinstance(e, PublishFailed) for e in log.read(drafted, SLUG))
+
+
+def _ednote(ws, lang: str) -> str:
+    import json
+
+    return json.loads((ws.root / "content" / "published" / lang / f"{SLUG}.json").read_text(encoding="utf-8"))["ednote"]
+
+
+def test_each_approval_records_its_channel_where_people_read_it(drafted) -> None:
+    ws = drafted
+    in_review(ws)
+    clear_fuzzy(ws, "fr")
+    clear_fuzzy(ws, "en")
+    request_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)
+    request_decision(ws, SLUG, "en", "approve", "John", channel=Channel.DESK)
+    assert [m.outcome for m in take_pending(ws, SLUG, "run-1").decided] == [Outcome.APPROVED] * 2
+    assert polib.pofile(str(ws.catalog_path(SLUG, "fr"))).metadata["X-Tarjama-Approved-Via"] == "cli"
+    rows = {r.lang: r for r in collect_status(ws)}
+    assert (rows["fr"].channel, rows["en"].channel) == ("cli", "desk")
+    assert "approved by Amina (cli, not verified)" in rows["fr"].review
+    assert "approved by John (desk)" in rows["en"].review
+    assert _ednote(ws, "fr").endswith("(name given through the CLI, not verified).")
+    assert _ednote(ws, "en").endswith("(authenticated in the review desk).")
+    front = (ws.root / "content" / "published" / "en" / f"{SLUG}.md").read_text(encoding="utf-8")
+    assert "reviewed_via: desk" in front
+
+
+def test_require_authenticated_refuses_approvals_that_name_an_unverified_reviewer(drafted) -> None:
+    ws = drafted
+    ws.config_file.write_text("[review]\nrequire_authenticated = true\n", encoding="utf-8")
+    in_review(ws)
+    clear_fuzzy(ws, "fr")
+    with pytest.raises(ApprovalRefused, match=r"only from reviewers logged in to the review desk"):
+        precheck_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)
+    precheck_decision(ws, SLUG, "fr", "request_changes", "Amina", channel=Channel.CLI)  # asking for changes is fine
+    precheck_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.DESK)
+    # the run applies the rule itself, whatever wrote the request (a UI Resume is recorded by the run)
+    typed = request_decision(ws, SLUG, "fr", "approve", "Anyone", channel=Channel.PREFECT_UI)
+    cli = request_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)
+    desk = request_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.DESK)
+    outcomes = {m.request: m for m in take_pending(ws, SLUG, "run-1").decided}
+    assert outcomes[typed.request].outcome is Outcome.REFUSED
+    assert "review.require_authenticated" in outcomes[typed.request].blockers[0]
+    assert outcomes[cli.request].outcome is Outcome.REFUSED
+    assert outcomes[desk.request].outcome is Outcome.APPROVED
+    assert report(ws, cli.request).verdict is Verdict.REFUSED
+    assert polib.pofile(str(ws.catalog_path(SLUG, "fr"))).metadata["X-Tarjama-Approved-Via"] == "desk"
+    assert item_review(ws, SLUG).langs["fr"].state is ReviewState.PUBLISHED

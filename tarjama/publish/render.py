@@ -69,6 +69,16 @@ def provenance(v: Version) -> str:
                                   date=long_date(v.reviewed_at, v.lang) or v.reviewed_at or "")
 
 
+def reviewer_channel(via: str | None) -> str:
+    """How the reviewer's name was obtained, as provenance says it (catalogs approved before 0.x lack it)."""
+    from tarjama.review.events import Channel
+
+    try:
+        return f" ({Channel(via).describe()})" if via else ""
+    except ValueError:
+        return ""
+
+
 def render_html(p: Published, alternates: list[Alternate]) -> str:
     v = p.version
     return _env().get_template("article.html").render(
@@ -82,7 +92,7 @@ def render_markdown(p: Published) -> str:
     front = {
         "title": v.headline, "date": v.date or p.firstcreated, "lastmod": p.versioncreated, "lang": v.lang,
         "slug": v.slug, "translationKey": v.slug, "source_url": v.source_url, "reviewed_by": v.reviewer,
-        "reviewed_at": v.reviewed_at, "version": p.number, "draft": False,
+        "reviewed_at": v.reviewed_at, "reviewed_via": v.reviewed_via, "version": p.number, "draft": False,
     }
     front = {k: val for k, val in front.items() if val is not None}
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
@@ -126,7 +136,8 @@ def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> di
     sources = []
     if v.reviewer:
         sources.append({"name": v.reviewer, "role": "reviewer"})
-        doc["ednote"] = f"Machine translation from Arabic reviewed by {v.reviewer} on {v.reviewed_at}."
+        doc["ednote"] = (f"Machine translation from Arabic reviewed by {v.reviewer} on {v.reviewed_at}"
+                         f"{reviewer_channel(v.reviewed_via)}.")
     sources += [{"name": provider, "role": "machine-translation"} for provider in v.providers]
     if v.source_url:
         sources.append({"name": "original source", "role": "originator", "uri": v.source_url})

@@ -36,6 +36,7 @@ class Version:
     section: str | None
     reviewer: str | None = None
     reviewed_at: str | None = None
+    reviewed_via: str | None = None  # the channel of the approval: desk (authenticated), cli, prefect-ui
     providers: tuple[str, ...] = ()
 
 
@@ -53,7 +54,8 @@ def versions_from_catalog(po: polib.POFile, manifest: dict, lang: str) -> tuple[
     translation = _version(entries, lambda e: e.msgstr, lang, common)
     meta = po.metadata
     translation = Version(**{**translation.__dict__, "reviewer": meta.get("X-Tarjama-Approved-By") or None,
-                             "reviewed_at": meta.get("X-Tarjama-Approved-At") or None, "providers": providers})
+                             "reviewed_at": meta.get("X-Tarjama-Approved-At") or None, "providers": providers,
+                             "reviewed_via": meta.get("X-Tarjama-Approved-Via") or None})
     return original, translation
 
 

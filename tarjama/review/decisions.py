@@ -22,6 +22,7 @@ from tarjama.catalog import (
     APPROVED_AT,
     APPROVED_BY,
     APPROVED_DIGEST,
+    APPROVED_VIA,
     REVIEW_NOTE,
     approval_blockers,
     approval_holds,
@@ -105,11 +106,28 @@ def check_decision(lang: str, decision: str, reviewer: str, note: str = "") -> D
     return chosen
 
 
+def channel_refusal(workspace: Workspace, decision: Decision, channel: Channel) -> str | None:
+    """Why an approval from ``channel`` is not accepted here (``review.require_authenticated``), or None."""
+    from tarjama.settings import load_settings
+
+    if decision is not Decision.APPROVE or channel.authenticated:
+        return None
+    if not load_settings(workspace.config_file).review.require_authenticated:
+        return None
+    return (f"this newsroom accepts approvals only from reviewers logged in to the review desk "
+            f"(review.require_authenticated); an approval through {channel.value} names its reviewer without "
+            "verifying them: approve in the desk, or request changes here")
+
+
 def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
-                      note: str = "", overrides: dict[str, str] | None = None) -> ItemReview:
+                      note: str = "", overrides: dict[str, str] | None = None, *,
+                      channel: Channel = Channel.DESK) -> ItemReview:
     """What the CLI and the desk check before recording a decision: the rules the run applies, and that the
     language waits for one in a run."""
     chosen = check_decision(lang, decision, reviewer, note)
+    refused = channel_refusal(workspace, chosen, channel)
+    if refused:
+        raise ApprovalRefused(f"cannot approve {slug} {lang}: {refused}", [refused])
     overrides = check_overrides(overrides)
     path = workspace.catalog_path(slug, lang)
     if not path.exists():
@@ -231,9 +249,11 @@ def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id:
                     f"(waiting: {', '.join(waiting) or 'none'})"]
     elif request.decision is Decision.REQUEST_CHANGES:
         outcome = Outcome.CHANGES_REQUESTED
+    elif refused := channel_refusal(workspace, request.decision, request.channel):
+        outcome, blockers = Outcome.REFUSED, [refused]
     else:
         path = workspace.catalog_path(slug, request.lang)
-        blockers = stamp_approval(path, request.reviewer, request.note,
+        blockers = stamp_approval(path, request.reviewer, request.note, channel=request.channel,
                                   qa=(workspace, slug, request.lang), overrides=request.overrides)
         outcome = Outcome.REFUSED if blockers else Outcome.APPROVED
     return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
@@ -241,7 +261,8 @@ def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id:
                         blockers=blockers, overrides=request.overrides if outcome is Outcome.APPROVED else {})
 
 
-def stamp_approval(path: Path, reviewer: str, note: str = "", *, qa: tuple[Workspace, str, str] | None = None,
+def stamp_approval(path: Path, reviewer: str, note: str = "", *, channel: Channel = Channel.CLI,
+                   qa: tuple[Workspace, str, str] | None = None,
                    overrides: dict[str, str] | None = None) -> list[str]:
     """Write an approval into the catalog header (who, when, the note, the digest of what was approved) if,
     under the catalog's lock, nothing blocks it; otherwise the blockers, and nothing is written.
@@ -262,6 +283,7 @@ def stamp_approval(path: Path, reviewer: str, note: str = "", *, qa: tuple[Works
         meta[APPROVED_BY] = reviewer
         meta[APPROVED_AT] = now_utc().isoformat()
         meta[REVIEW_NOTE] = note.replace("\n", " ")
+        meta[APPROVED_VIA] = channel.value
         meta[APPROVED_DIGEST] = content_digest(edit.po)
         edit.changed = True
         return []

@@ -44,6 +44,18 @@ class Channel(StrEnum):
     CLI = "cli"
     PREFECT_UI = "prefect-ui"
 
+    @property
+    def authenticated(self) -> bool:
+        """Only the desk knows who its reviewer is (a login); a name typed elsewhere is taken as given."""
+        return self is Channel.DESK
+
+    def describe(self) -> str:
+        """How the reviewer's name was obtained, for status lines and provenance."""
+        if self.authenticated:
+            return "authenticated in the review desk"
+        where = "the CLI" if self is Channel.CLI else "the Prefect UI"
+        return f"name given through {where}, not verified"
+
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)

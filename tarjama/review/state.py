@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from tarjama.review.events import (
+    Channel,
     DecisionMade,
     DecisionRequested,
     Event,
@@ -56,10 +57,18 @@ class LanguageReview:
     deadline: dt.datetime | None = None
     version: int | None = None
     reason: str | None = None
+    channel: Channel | None = None  # where the deciding reviewer's name came from
 
     @property
     def overdue(self) -> bool:
         return self.state.awaits_decision and self.deadline is not None and self.deadline < now_utc()
+
+    @property
+    def by(self) -> str:
+        """The reviewer and how their name was obtained: "Samia (desk)", "Ali (cli, not verified)"."""
+        if self.channel is None:
+            return str(self.reviewer)
+        return f"{self.reviewer} ({self.channel.value}{'' if self.channel.authenticated else ', not verified'})"
 
     def describe(self, slug: str = "SLUG") -> str:
         """One line for people (status, the desk); derived from the state, never parsed."""
@@ -68,13 +77,13 @@ class LanguageReview:
             case ReviewState.WAITING:
                 text = f"waiting since {since}"
             case ReviewState.CHANGES_REQUESTED:
-                text = f"changes requested by {self.reviewer} {since}" + (f" ({self.note})" if self.note else "")
+                text = f"changes requested by {self.by} {since}" + (f" ({self.note})" if self.note else "")
             case ReviewState.APPROVED:
-                text = f"approved by {self.reviewer} {since}, not published yet"
+                text = f"approved by {self.by} {since}, not published yet"
             case ReviewState.PUBLISHED:
-                text = f"published v{self.version} {since}" + (f", approved by {self.reviewer}" if self.reviewer else "")
+                text = f"published v{self.version} {since}" + (f", approved by {self.by}" if self.reviewer else "")
             case ReviewState.PUBLISH_FAILED:
-                text = (f"approved by {self.reviewer}, publication failed {since}: {self.reason}; "
+                text = (f"approved by {self.by}, publication failed {since}: {self.reason}; "
                         f"fix it, then `tarjama publish {slug} --lang {self.lang}`")
             case ReviewState.TIMED_OUT:
                 text = f"timed out {since}"
@@ -139,20 +148,23 @@ def fold(events: list[Event]) -> ItemReview:
                 previous = langs.get(e.lang)
                 if e.outcome is Outcome.CHANGES_REQUESTED and previous and previous.state.awaits_decision:
                     langs[e.lang] = replace(previous, state=ReviewState.CHANGES_REQUESTED, since=e.at,
-                                            reviewer=e.reviewer, note=e.note)
+                                            reviewer=e.reviewer, note=e.note, channel=e.channel)
                 elif e.outcome is Outcome.APPROVED:
-                    langs[e.lang] = LanguageReview(e.lang, ReviewState.APPROVED, e.at, e.run_id, e.reviewer, e.note)
+                    langs[e.lang] = LanguageReview(e.lang, ReviewState.APPROVED, e.at, e.run_id, e.reviewer, e.note,
+                                                   channel=e.channel)
             case Published():
                 previous = langs.get(e.lang)
                 reviewer = previous.reviewer if previous else None
                 if previous is None or not previous.state.awaits_decision:
                     langs[e.lang] = LanguageReview(e.lang, ReviewState.PUBLISHED, e.at, e.run_id or
-                                                   (previous.run_id if previous else None), reviewer, version=e.version)
+                                                   (previous.run_id if previous else None), reviewer, version=e.version,
+                                                   channel=previous.channel if previous else None)
             case PublishFailed():
                 previous = langs.get(e.lang)
                 if previous is None or not previous.state.awaits_decision:
                     langs[e.lang] = LanguageReview(e.lang, ReviewState.PUBLISH_FAILED, e.at, e.run_id,
-                                                   previous.reviewer if previous else None, reason=e.reason)
+                                                   previous.reviewer if previous else None, reason=e.reason,
+                                                   channel=previous.channel if previous else None)
             case TimedOut() if e.run_id == current:
                 for lang in e.langs:
                     if lang in langs and langs[lang].state.awaits_decision:
