@@ -360,6 +360,77 @@ def serve(workspace: WorkspaceOption = None) -> None:
 
 
 @app.command()
+def deploy(workspace: WorkspaceOption = None) -> None:
+    """Put the deployment on a process work pool for `prefect worker start --pool tarjama` on any machine, with
+    the provider quotas and the automation that reschedules runs whose worker stopped (idempotent)."""
+    from tarjama.settings import load_settings
+
+    try:
+        ws = find_workspace(workspace)
+        settings = load_settings(ws.config_file)
+    except TarjamaError as error:
+        fail(error)
+    _connect(ws, required=True)
+    from flows.deploy import deploy as apply_deployment
+
+    try:
+        done = apply_deployment(ws, settings)
+    except TarjamaError as error:
+        fail(error)
+    for line in done.lines:
+        typer.echo(line)
+    typer.echo(f"next, on each machine that shares {ws.root}: prefect worker start --pool {done.pool}; and once, "
+               "beside them: tarjama watch (the inbox and overdue reviews)")
+
+
+@app.command()
+def watch(workspace: WorkspaceOption = None) -> None:
+    """Watch the inbox and the reviews while workers run the flow runs (after `tarjama deploy`)."""
+    from tarjama.settings import load_settings
+
+    try:
+        ws = find_workspace(workspace)
+        settings = load_settings(ws.config_file)
+    except TarjamaError as error:
+        fail(error)
+    _connect(ws, required=True)
+    from flows.serve import watch as watch_forever
+
+    try:
+        watch_forever(ws, settings)
+    except KeyboardInterrupt:
+        typer.echo("stopped watching")
+
+
+@app.command()
+def notify(
+    webhook: Annotated[str | None, typer.Option("--webhook", help="An incoming-webhook URL (Slack, Mattermost); "
+                                                "default: [notify] webhook or TARJAMA_NOTIFY_WEBHOOK.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Create (idempotently) the Prefect automations that post to a chat webhook when a language waits for
+    review, when a review is overdue and when a publication fails."""
+    from tarjama.settings import load_settings
+
+    try:
+        ws = find_workspace(workspace)
+        configured = load_settings(ws.config_file).notify.webhook
+        url = webhook or (configured.get_secret_value() if configured else None)
+        if not url:
+            raise InputError("give --webhook URL, or set TARJAMA_NOTIFY_WEBHOOK (or [notify] webhook)")
+        from flows.notify import check_webhook
+
+        check_webhook(url)
+    except TarjamaError as error:
+        fail(error)
+    _connect(ws, required=True)
+    from flows.notify import ensure_notifications
+
+    for line in ensure_notifications(url):
+        typer.echo(line)
+
+
+@app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     workspace: WorkspaceOption = None,

@@ -98,6 +98,14 @@ def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateTyp
     return [r for r in runs if r.parameters.get("workspace") and Path(r.parameters["workspace"]).resolve() == root]
 
 
+def times_rescheduled(run_id: str | UUID) -> int:
+    """How often the automations of ``tarjama deploy`` put this run back after its worker stopped."""
+    from flows.deploy import RESCHEDULED
+
+    with get_client(sync_client=True) as client:
+        return sum(1 for state in client.read_flow_run_states(UUID(str(run_id))) if state.name == RESCHEDULED)
+
+
 def read_run(run_id: str | UUID) -> FlowRun | None:
     with get_client(sync_client=True) as client:
         try:
@@ -192,7 +200,9 @@ def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[s
 
     Prefect would fail them too, later and with a generic message; ``tarjama serve`` runs this every few seconds.
     """
+    from flows.events import Milestone, emit_milestone
     from tarjama.review.events import now_utc
+    from tarjama.settings import load_settings
 
     expired = []
     with get_client(sync_client=True) as client:
@@ -209,6 +219,9 @@ def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[s
             client.set_flow_run_state(run.id, Failed(message=message), force=True)
             record_timeout(workspace, run.name, str(run.id), waiting)
             expired.append(f"{run.name}: {message}")
+            emit_milestone(Milestone.OVERDUE, load_settings(workspace.config_file), run.name, waiting,
+                           f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
+                           f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=str(run.id))
     return expired
 
 

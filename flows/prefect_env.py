@@ -51,6 +51,15 @@ def api_url() -> str:
     return os.environ.get("PREFECT_API_URL") or LOCAL_API_URL
 
 
+def api_headers() -> dict[str, str]:
+    """The basic authentication a protected Prefect server asks of its clients (``PREFECT_API_AUTH_STRING``,
+    sent as Prefect's own client sends it)."""
+    import base64
+
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")
+    return {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+
+
 def probe_server(timeout: float = 2.0) -> Probe:
     """Whether the Prefect API (``$PREFECT_API_URL``, else the local default) answers its health check."""
     import httpx
@@ -71,13 +80,15 @@ def run_state_names(url: str, run_ids: list[str], timeout: float = 2.0) -> dict[
 
     names: dict[str, str] = {}
     try:
-        with httpx.Client(base_url=url.rstrip("/") + "/", timeout=timeout) as client:
+        with httpx.Client(base_url=url.rstrip("/") + "/", timeout=timeout, headers=api_headers()) as client:
             for run_id in dict.fromkeys(run_ids):
                 response = client.get(f"flow_runs/{run_id}")
                 if response.status_code == 200:
                     names[run_id] = (response.json().get("state") or {}).get("name", "?")
                 elif response.status_code == 404:
                     names[run_id] = "unknown to this server"
+                elif response.status_code == 401:
+                    names[run_id] = "(the server asks for PREFECT_API_AUTH_STRING)"
     except httpx.TimeoutException:
         return {run_id: names.get(run_id, ServerState.SLOW.value) for run_id in run_ids}
     except httpx.HTTPError:

@@ -28,6 +28,7 @@ from tarjama.review import events as log
 from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_timeout, request_decision
 from tarjama.review.events import Channel, now_utc
 from tarjama.review.state import fold, request_result, waiting_in_run
+from tarjama.review.state import opened as opened_before
 from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
@@ -105,12 +106,25 @@ def review_description(workspace: Workspace, slug: str, waiting: list[str], dead
     return "\n".join(lines) + "\n"
 
 
+def announce_waiting(workspace: Workspace, slug: str, langs: list[str], run_id: str, deadline: dt.datetime) -> None:
+    """The ``tarjama.review.waiting`` event, once per run (notifications, the Event Feed)."""
+    from flows.events import Milestone, emit_milestone
+    from tarjama.settings import load_settings
+
+    emit_milestone(Milestone.WAITING, load_settings(workspace.config_file), slug, langs,
+                   f"{slug} waits for review in {', '.join(langs)} (deadline {deadline:%Y-%m-%d %H:%M} UTC)",
+                   run_id=run_id, deadline=deadline.isoformat())
+
+
 def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: str,
                      timeout: dt.timedelta) -> GateResult:
     """Suspend until every waiting language is approved (or the run is superseded, or the review times out)."""
     logger = get_run_logger()
     root = str(workspace.root)
+    first_pass = opened_before(log.read(workspace, slug), run_id) is None  # a replay opened it already
     opened = open_review(workspace, slug, run_id, langs, timeout)
+    if first_pass and opened.langs:
+        announce_waiting(workspace, slug, list(opened.langs), run_id, opened.deadline)
     for lang in opened.already_approved:
         logger.info("%s %s: approved before and unchanged since: no new decision needed", slug, lang)
         publish_if_missing(workspace, slug, lang, run_id)

@@ -21,9 +21,7 @@ from pathlib import Path
 from prefect import serve
 from prefect.logging import get_logger
 
-from flows.control import DEPLOYMENT_NAME, expire_overdue_reviews, item_key, start_run, wake_pending
-from flows.forms import editor_schema
-from flows.translate_article import translate_article
+from flows.control import expire_overdue_reviews, item_key, start_run, wake_pending
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner
 from tarjama.ingest import load_item
@@ -81,21 +79,36 @@ class InboxWatcher:
                 log.warning("inbox watcher: %s", exc)
 
 
+def start_watchers(workspace: Workspace, settings: Settings, stop: threading.Event) -> list[threading.Thread]:
+    """The inbox and review watchers, in daemon threads until ``stop`` is set."""
+    threads = [threading.Thread(target=_watch_reviews, args=(workspace, settings.review.watch_seconds, stop),
+                                name="reviews", daemon=True),
+               threading.Thread(target=InboxWatcher(workspace, settings).run, args=(stop,), name="inbox", daemon=True)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 def serve_deployment(workspace: Workspace, settings: Settings) -> None:
-    deployment = translate_article.to_deployment(
-        name=DEPLOYMENT_NAME,
-        parameters={"workspace": str(workspace.root)},
-        description="Translate an Arabic news item into reviewed French and English versions. Give the item's "
-                    "file (content/inbox/...) or paste its headline and body.",
-        tags=["tarjama"],
-    )
-    deployment._parameter_openapi_schema = type(deployment._parameter_openapi_schema)(
-        **editor_schema(deployment._parameter_openapi_schema.model_dump()))
+    """One machine: this process runs the flow runs (``[serve] limit`` at once) and the watchers."""
+    from flows.deploy import translate_deployment
+
     stop = threading.Event()
-    threading.Thread(target=_watch_reviews, args=(workspace, settings.review.watch_seconds, stop),
-                     name="reviews", daemon=True).start()
-    threading.Thread(target=InboxWatcher(workspace, settings).run, args=(stop,), name="inbox", daemon=True).start()
+    start_watchers(workspace, settings, stop)
     try:
-        serve(deployment, print_starting_message=True, limit=settings.serve.limit)
+        serve(translate_deployment(workspace), print_starting_message=True, limit=settings.serve.limit)
+    finally:
+        stop.set()
+
+
+def watch(workspace: Workspace, settings: Settings) -> None:
+    """Workers run the flow runs (``tarjama deploy``): this process only watches the inbox and the reviews,
+    until interrupted. One per workspace is enough; a second one starts no duplicate run (idempotency keys)."""
+    stop = threading.Event()
+    threads = start_watchers(workspace, settings, stop)
+    log.info("watching %s and the reviews of %s", workspace.relative(workspace.inbox), workspace.root)
+    try:
+        while all(thread.is_alive() for thread in threads):
+            threads[0].join(timeout=1.0)
     finally:
         stop.set()

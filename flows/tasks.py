@@ -17,6 +17,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.quotas import ensure_quota_limits, quota_slot, quotas
 from tarjama.catalog import Draft
 from tarjama.drafts import LanguageResult, draft_language, texts_to_translate, usage_of, write_language
 from tarjama.errors import TarjamaError
@@ -55,7 +56,10 @@ def translate_language(item: Item, lang: str, workspace_root: str, chain: list[s
     logger = get_run_logger()
     workspace = Workspace(Path(workspace_root))
     settings = load_settings(workspace.config_file)
-    engine = MTEngine(settings.mt_settings(chain, concurrency, suggest_from, workspace_root=workspace.root))
+    mt = settings.mt_settings(chain, concurrency, suggest_from, workspace_root=workspace.root)
+    if quotas(mt, [*mt.chain, *mt.suggest_from]):
+        ensure_quota_limits(mt, [*mt.chain, *mt.suggest_from])  # idempotent: the quota holds even before a deploy
+    engine = MTEngine(mt, slot=quota_slot(mt))
     texts = texts_to_translate(workspace, item, lang)
     extra = f" (alternatives from {', '.join(engine.settings.suggest_from)})" if engine.settings.suggest_from else ""
     logger.info("%s -> %s: %d segment(s) to translate with %s%s", item.slug, lang, len(texts), ", ".join(chain), extra)
@@ -114,6 +118,7 @@ def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
     for made in taken.decided:
         logger.info("%s %s: %s by %s (%s, request %s)", slug, made.lang, made.outcome.value, made.reviewer,
                     made.channel.value, made.request)
+    _announce(workspace, slug, run_id, taken)
     for made in taken.decided:
         if made.outcome.value == "approved":
             _post_edit_artifact(workspace, slug, made.lang, made.request)
@@ -124,6 +129,30 @@ def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
             logger.error("%s %s: publication failed: %s (fix it, then `tarjama publish %s --lang %s`)",
                          slug, event.lang, event.reason, slug, event.lang)
     return taken
+
+
+def _announce(workspace: Workspace, slug: str, run_id: str, taken: Taken) -> None:
+    """One event per decision and publication this pass took (a replay takes none: no duplicate)."""
+    from flows.events import Milestone, emit_milestone
+
+    if not (taken.decided or taken.published):
+        return
+    settings = load_settings(workspace.config_file)
+    for made in taken.decided:
+        why = f": {'; '.join(made.blockers[:2])}" if made.blockers else ""
+        emit_milestone(Milestone.DECIDED, settings, slug, [made.lang],
+                       f"{slug} {made.lang}: {made.outcome.value} by {made.reviewer} ({made.channel.value}){why}",
+                       run_id=run_id, outcome=made.outcome.value, reviewer=made.reviewer, channel=made.channel.value,
+                       request=made.request)
+    for event in taken.published:
+        if isinstance(event, Published):
+            emit_milestone(Milestone.PUBLISHED, settings, slug, [event.lang],
+                           f"{slug} {event.lang}: published version {event.version}", run_id=run_id,
+                           version=str(event.version), paths=", ".join(event.paths))
+        else:
+            emit_milestone(Milestone.PUBLICATION_FAILED, settings, slug, [event.lang],
+                           f"{slug} {event.lang}: publication failed: {event.reason}; fix it, then "
+                           f"`tarjama publish {slug} --lang {event.lang}`", run_id=run_id, reason=event.reason)
 
 
 def drafts_markdown(item: Item, result: LanguageResult) -> str:

@@ -20,7 +20,7 @@ from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled, Failed
 from pydantic import Field
 
-from flows.control import supersede
+from flows.control import supersede, times_rescheduled
 from flows.review_gate import ReviewTimedOut, wait_for_reviews
 from flows.tasks import translate_language, write_catalogs
 from tarjama.drafts import DEFAULT_TARGETS, RUN_LOCK_WAIT, check_writable, item_run_lock, parse_targets
@@ -98,6 +98,10 @@ def translate_article(
             raise InputError("give item_path (a file under content/inbox/) or paste the item's body")
         item = load_item(path, ws, timezone=settings.timezone)
         run_id = str(flow_run.id)
+        if deployment.id is not None and (restarts := times_rescheduled(run_id)) > settings.workers.max_restarts:
+            raise TarjamaError(f"{item.slug}: its workers stopped {restarts} times while running it (more than "
+                               f"[workers] max_restarts = {settings.workers.max_restarts}); look at the workers' "
+                               f"logs (memory?), then run the item again")
         with item_run_lock(ws, item.slug, wait=RUN_LOCK_WAIT):
             check_writable(ws, item, langs)
             older = claim_item(ws, item.slug, run_id, item.digest, langs, chain)

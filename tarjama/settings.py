@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
 from tarjama.errors import InputError
@@ -104,6 +104,25 @@ class ServeSettings(_Section):
     limit: int = Field(4, ge=1, description="flow runs drafting at once (runs waiting for review hold no process)")
 
 
+class WorkersSettings(_Section):
+    """Prefect workers on a work pool (``[workers]``, applied by ``tarjama deploy``)."""
+
+    pool: str = Field("tarjama", min_length=1, description="the process work pool the deployment runs on")
+    drafting: int = Field(4, ge=1, description="runs drafting at once across all workers (the pool's limit)")
+    heartbeat_seconds: int = Field(30, ge=30, description="how often a drafting run tells the server it is alive")
+    restart_after_seconds: int = Field(
+        90, ge=45, description="a run silent this long (its worker died) is rescheduled for another worker")
+    max_restarts: int = Field(3, ge=0, description="a run rescheduled more often than this fails (it may be the cause)")
+
+
+class NotifySettings(_Section):
+    """Notifications through Prefect automations (``[notify]``, applied by ``tarjama notify``)."""
+
+    webhook: SecretStr | None = Field(None, description="incoming-webhook URL (TARJAMA_NOTIFY_WEBHOOK)")
+    desk_url: str = Field("http://127.0.0.1:8800/", description="the review desk as reviewers reach it, for links")
+    ui_url: str | None = Field(None, description="the Prefect UI as operators reach it (default: from the API URL)")
+
+
 class SiteSettings(_Section):
     """Published pages (``[site]``)."""
 
@@ -124,6 +143,8 @@ class Settings(BaseSettings):
     memory: MemorySettings = MemorySettings()
     inbox: InboxSettings = InboxSettings()
     serve: ServeSettings = ServeSettings()
+    workers: WorkersSettings = WorkersSettings()
+    notify: NotifySettings = NotifySettings()
     site: SiteSettings = SiteSettings()
     google: ProviderConfig = ProviderConfig()
     mymemory: ProviderConfig = ProviderConfig()

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,6 +37,8 @@ COPIED = "copied"  # provider label of a text with no letters: numbers and punct
 LONGEST_RETRY_AFTER = 30.0  # a service that asks for a longer pause is given up on for this run's sentences
 Progress = Callable[[int, int], None]
 Outcome = tuple[Source, str | None, str | None]  # a source, its checked translation or why there is none
+ProviderSlot = Callable[[str], AbstractContextManager[object]]
+"""Held around each request to a provider: the orchestration layer's quota shared across workers."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class MTEngine:
     """One engine per run: it owns the breaker, the usage counts and the worker pool size."""
 
     def __init__(self, settings: MTSettings, *, source: str = "ar",
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, slot: ProviderSlot | None = None) -> None:
         install_timeouts()
         self.settings = settings
         self.source = source
@@ -119,6 +122,7 @@ class MTEngine:
         if settings.concurrency < 1:
             raise InputError("concurrency must be at least 1")
         self._sleep = sleep
+        self._slot = slot or (lambda name: nullcontext())
         self._breaker = _Breaker(settings.breaker_threshold)
         self._local = threading.local()
         self._count_lock = threading.Lock()
@@ -274,7 +278,8 @@ class MTEngine:
             self.requests[provider.name] += 1
             usage.requests += 1
         try:
-            answer = client(payload)
+            with self._slot(provider.name):  # a provider quota shared with other workers, if one is set
+                answer = client(payload)
         except Exception as exc:
             failure = classify(exc, self.settings.timeout_for(provider.name))
             self._breaker.record(provider.name, failure)

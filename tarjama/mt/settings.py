@@ -39,6 +39,13 @@ class ProviderConfig(BaseModel):
     domain: str | None = None
     max_chars: int | None = Field(None, ge=1)
     timeout: float | None = Field(None, gt=0, description="seconds per request, instead of [mt] timeout")
+    # the account's quota, held across every worker through Prefect global concurrency limits (tarjama deploy)
+    max_in_flight: int | None = Field(None, ge=1, description="requests in flight at once, all workers together")
+    per_second: float | None = Field(None, gt=0, description="requests per second, all workers together")
+
+    @property
+    def has_quota(self) -> bool:
+        return self.max_in_flight is not None or self.per_second is not None
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)

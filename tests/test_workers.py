@@ -1,0 +1,178 @@
+"""The production topology for real: PostgreSQL, a Prefect server on it with basic authentication and CSRF
+protection, `tarjama deploy`, two process workers, `tarjama watch` and `tarjama notify`, against loopback
+LibreTranslate. Ten items arrive at once; one worker's machine dies (SIGKILL of its process group) while it
+drafts. Every item ends drafted and waiting for review with one run, the provider quota holds across the
+workers, the chat webhook hears of every waiting item, and approvals follow the channel rule."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+from flows.stack import Child
+from tests.conftest import burst_item, make_workspace
+from tests.support.fake_service import FakeService
+from tests.support.mt_servers import LoopbackMTServer
+from tests.support.topology import (
+    cli,
+    free_port,
+    postgres,
+    postgres_available,
+    prefect_server,
+    start_worker,
+    topology_env,
+)
+from tests.support.waiting import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+ITEMS = 10
+QUOTA = 2  # LibreTranslate requests in flight, both workers together
+
+
+class ChatWebhook(FakeService):
+    """An incoming webhook as Slack and Mattermost run one: it takes {"text": ...} and says ok."""
+
+    def handle(self, request):
+        return 200, {"ok": True}, {}
+
+    def texts(self) -> list[str]:
+        with self._lock:
+            return [r["body"]["text"] for r in self.requests if isinstance(r["body"], dict) and "text" in r["body"]]
+
+
+def prefect_client(env: dict[str, str]):
+    """A Prefect client of the topology's server (its URL and credentials), in this process."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    class Scoped:
+        def __enter__(self):
+            self._settings = temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"],
+                                                 PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"]})
+            self._settings.__enter__()
+            self._client = get_client(sync_client=True)
+            return self._client.__enter__()
+
+        def __exit__(self, *exc):
+            self._client.__exit__(*exc)
+            self._settings.__exit__(*exc)
+
+    return Scoped()
+
+
+def runs_by_item(env: dict[str, str]) -> dict[str, list]:
+    with prefect_client(env) as client:
+        runs = client.read_flow_runs(limit=200)
+    found: dict[str, list] = {}
+    for run in runs:
+        found.setdefault(run.name, []).append(run)
+    return found
+
+
+def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path: Path) -> None:
+    assert postgres_available(), "PostgreSQL is missing: run ./scripts/system-deps (it installs Debian's postgresql)"
+    ws = make_workspace(tmp_path / "shared" / "ws")
+    logs = tmp_path / "logs"
+    (ws.root / "tarjama.toml").write_text(
+        f"providers = [\"libre\"]\n[libre]\nmax_in_flight = {QUOTA}\n[mt]\ntimeout = 20\n"
+        "[workers]\ndrafting = 4\nheartbeat_seconds = 30\nrestart_after_seconds = 45\n"
+        "[inbox]\nwatch_seconds = 1\n[review]\nwatch_seconds = 1\n", encoding="utf-8")  # [review] last: see below
+    with postgres() as database, LoopbackMTServer("libre", latency=0.3) as libre, ChatWebhook() as chat:
+        env = {**topology_env(tmp_path / "prefect-home", free_port(), database), "TARJAMA_LIBRE_URL": libre.url}
+        with prefect_server(env, logs):
+            deployed = cli(env, "deploy", "--workspace", str(ws.root))
+            assert deployed.returncode == 0, deployed.stderr
+            assert f"tarjama-mt-libre: {QUOTA} request(s) in flight" in deployed.stdout
+            assert "reschedule runs whose worker stopped': created" in deployed.stdout
+            again = cli(env, "deploy", "--workspace", str(ws.root))
+            assert "reschedule runs whose worker stopped': unchanged" in again.stdout  # idempotent
+            notified = cli(env, "notify", "--webhook", chat.base + "/hooks/newsroom", "--workspace", str(ws.root))
+            assert notified.returncode == 0, notified.stderr
+            assert chat.base not in notified.stdout  # the webhook URL is a secret: never printed
+
+            for n in range(ITEMS):
+                (ws.inbox / f"dispatch-{n}.txt").write_text(burst_item(100 + n), encoding="utf-8")
+            doomed = start_worker(env, logs, "doomed")
+            watch = Child("tarjama watch", [sys.executable, "-m", "flows.cli", "watch", "--workspace", str(ws.root)],
+                          env, logs / "watch.log")
+            workers = [doomed]
+            try:
+                # the doomed worker's runs are drafting (LibreTranslate has been asked): its machine dies now
+                wait_for(lambda: len(libre.requests) >= 3, 180, "the first worker's runs to start drafting")
+                os.killpg(doomed.proc.pid, signal.SIGKILL)
+                doomed.proc.wait()
+                workers += [start_worker(env, logs, "survivor"), start_worker(env, logs, "helper")]
+
+                def all_waiting() -> bool:
+                    runs = runs_by_item(env)
+                    return len(runs) == ITEMS and all(
+                        r.state and r.state.name == "Suspended" for found in runs.values() for r in found)
+
+                wait_for(all_waiting, 420, "every item's run to be drafted and suspended for review", every=2)
+                runs = runs_by_item(env)
+                assert sorted(runs) == sorted(f"dispatch-{n}" for n in range(ITEMS))
+                assert all(len(found) == 1 for found in runs.values()), "an item got two runs"
+                with prefect_client(env) as client:
+                    histories = {name: [s.name for s in client.read_flow_run_states(found[0].id)]
+                                 for name, found in runs.items()}
+                rescheduled = [name for name, names in histories.items() if "Rescheduled" in names]
+                assert rescheduled, f"no run was rescheduled after the worker died: {histories}"
+                for n in range(ITEMS):
+                    for lang in ("fr", "en"):
+                        po = polib.pofile(str(ws.catalog_path(f"dispatch-{n}", lang)))
+                        assert len(po) == 4 and all(e.msgstr and e.fuzzy for e in po), f"dispatch-{n} {lang}"
+                # one run per item in the review log too: a rescheduled run is the same run, replayed
+                from tarjama.review.events import RunStarted, read
+
+                assert all(len({e.run_id for e in read(ws, f"dispatch-{n}") if isinstance(e, RunStarted)}) == 1
+                           for n in range(ITEMS))
+                assert libre.max_in_flight <= QUOTA, f"{libre.max_in_flight} requests in flight, quota {QUOTA}"
+
+                wait_for(lambda: {f"dispatch-{n}" for n in range(ITEMS)} <= {
+                    t.split(" ", 1)[0] for t in chat.texts() if "waits for review" in t},
+                         120, "the chat webhook to hear of every waiting item")
+                assert all(r["path"] == "/hooks/newsroom" for r in chat.requests)
+
+                _approvals_follow_the_channel_rule(ws, env)
+            finally:
+                watch.stop()
+                for worker in workers:
+                    worker.stop()
+
+
+def _approvals_follow_the_channel_rule(ws, env: dict[str, str]) -> None:
+    slug = "dispatch-0"
+    for lang in ("fr", "en"):
+        path = ws.catalog_path(slug, lang)
+        po = polib.pofile(str(path))
+        for entry in po:
+            entry.flags = []
+        po.save(str(path))
+    approved = cli(env, "approve", slug, "--lang", "fr", "--reviewer", "Amina", "--workspace", str(ws.root))
+    assert approved.returncode == 0, approved.stderr
+    published = Path(ws.root, "content", "published", "fr", f"{slug}.html")
+    assert f"published: content/published/fr/{slug}.html" in approved.stdout and published.exists()
+    status = cli(env, "status", "--workspace", str(ws.root))
+    assert "approved by Amina (cli, not verified)" in status.stdout
+    with prefect_client(env) as client:  # the milestones are in the Event Feed, about the item
+        found = client.request("POST", "/events/filter", json={
+            "filter": {"event": {"prefix": ["tarjama."]}, "resource": {"id": [f"tarjama.item.{slug}"]}},
+            "limit": 50}).json()["events"]
+    names = {e["event"] for e in found}
+    assert {"tarjama.review.waiting", "tarjama.review.decided", "tarjama.published"} <= names
+    decided = next(e for e in found if e["event"] == "tarjama.review.decided")
+    assert (decided["payload"]["channel"], decided["payload"]["outcome"]) == ("cli", "approved")
+    assert decided["resource"]["tarjama.languages"] == "fr"
+
+    config = ws.root / "tarjama.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "require_authenticated = true\n", encoding="utf-8")
+    refused = cli(env, "approve", slug, "--lang", "en", "--reviewer", "Amina", "--workspace", str(ws.root))
+    assert refused.returncode != 0
+    assert refused.stderr.strip().count("\n") == 0 and "review.require_authenticated" in refused.stderr
+    assert not Path(ws.root, "content", "published", "en", f"{slug}.html").exists()
+
