@@ -28,9 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
+# two processes: the Prefect-server tier in one, the PostgreSQL topology test in the other, unit tests around them
 test: $(STAMP) lint
 	./scripts/system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # the unit tier: no Prefect server, no subprocess stack, no browser (under 30 s)
 test-fast: $(STAMP)
@@ -41,6 +42,7 @@ bench: $(STAMP)
 	-$(BIN)/python -m benchmarks.bench_desk  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_engines  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_workbench  # each prints PASS or FAIL; all run
+	-$(BIN)/python -m benchmarks.bench_workers --items 20  # the README's figures: --items 200 (about an hour)
 
 clean:
 	rm -rf $(VENV) .prefect .tarjama .pytest_cache

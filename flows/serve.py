@@ -16,18 +16,21 @@ Beside Prefect's runner, two watcher threads:
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from prefect import serve
+from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
 from flows.control import expire_overdue_reviews, item_key, start_run, wake_pending
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner
-from tarjama.ingest import load_item
+from tarjama.ingest import Item, load_item
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
+STARTS_AT_ONCE = 8  # run creations in flight while a burst is handed over
 log = get_logger("tarjama.serve")  # under "prefect.", so it shows with the runner's own logs
 
 
@@ -52,17 +55,31 @@ class InboxWatcher:
         self.started: dict[Path, str] = {}
 
     def look(self) -> None:
+        """Start the runs of every due item at once (a burst of dispatches is handed over together)."""
+        due = []
         for path, digest in self.scanner.scan().items():
             if digest in (self.refused.get(path), self.started.get(path)):
                 continue
             try:
-                item = load_item(path, self.workspace, timezone=self.settings.timezone)
+                due.append((path, digest, load_item(path, self.workspace, timezone=self.settings.timezone)))
             except TarjamaError as error:
                 self.refused[path] = digest
                 log.warning("inbox: not started: %s", error)
+        if not due:
+            return
+
+        def start(path: Path, item: Item) -> FlowRun:
+            return start_run({"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug,
+                             idempotency_key=item_key(self.workspace, item.source_path, item.digest))
+
+        with ThreadPoolExecutor(max_workers=min(STARTS_AT_ONCE, len(due)), thread_name_prefix="inbox-start") as pool:
+            futures = [(path, digest, item, pool.submit(start, path, item)) for path, digest, item in due]
+        for path, digest, item, future in futures:
+            try:
+                run = future.result()
+            except Exception as exc:  # the server may be restarting: the item stays due, the next look retries
+                log.warning("inbox: %s: run not started yet (%s)", path.name, exc)
                 continue
-            run = start_run({"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug,
-                            idempotency_key=item_key(self.workspace, item.source_path, item.digest))
             self.started[path] = digest
             log.info("inbox: %s: run %s (%s) for %s", path.name, run.name, run.id, item.slug)
 

@@ -22,9 +22,15 @@ INTEGRATION_FIXTURES = {"prefect_harness", "served", "served_workspace"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the integration tier; under ``pytest -n 2 --dist loadgroup`` (``make test``) it stays in one worker
+    (one Prefect test server for the session), the topology test (its own PostgreSQL and server) in another,
+    and the unit tier is shared out around them."""
     for item in items:
         if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("integration"):
+            topology = item.path.name == "test_workers.py"
+            item.add_marker(pytest.mark.xdist_group("topology" if topology else "prefect"))
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"

@@ -202,3 +202,18 @@ def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share
     assert [run.returncode for run in runs] == [0, 0, 0], [err for _, err in outcomes]
     assert all("fr: 4 drafted" in out for out, _ in outcomes)
     assert processes_mentioning(str(workspace.prefect_home)) == []
+
+
+@pytest.mark.parametrize(("args", "env", "message"), [
+    (["notify"], {}, "give --webhook URL, or set TARJAMA_NOTIFY_WEBHOOK"),
+    (["notify", "--webhook", "ftp://hooks.example.org/x"], {}, "--webhook must be an http:// or https:// URL"),
+    (["notify"], {"TARJAMA_NOTIFY_WEBHOOK": "hooks.example.org/secret-path"}, "--webhook must be an http"),
+    (["deploy"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "does not answer"),
+    (["watch"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "does not answer"),
+    (["deploy"], {"TARJAMA_WORKERS__DRAFTING": "0"}, "drafting"),
+])
+def test_topology_commands_refuse_bad_input_in_one_line(workspace, args, env, message) -> None:
+    proc = cli(workspace, *args, env=env, timeout=60)
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "secret-path" not in proc.stderr  # a webhook URL is a secret, even a wrong one

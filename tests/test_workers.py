@@ -137,12 +137,39 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                     t.split(" ", 1)[0] for t in chat.texts() if "waits for review" in t},
                          120, "the chat webhook to hear of every waiting item")
                 assert all(r["path"] == "/hooks/newsroom" for r in chat.requests)
+                _the_other_notifications_reach_the_chat(ws, env, chat)
 
                 _approvals_follow_the_channel_rule(ws, env)
             finally:
                 watch.stop()
                 for worker in workers:
                     worker.stop()
+
+
+EMIT = """
+import sys
+from prefect.events.worker import EventsWorker
+from flows.events import Milestone, emit_milestone
+from tarjama.settings import load_settings
+from tarjama.workspace import Workspace
+settings = load_settings(Workspace(sys.argv[1]).config_file)
+assert emit_milestone(Milestone.OVERDUE, settings, "dispatch-1", ["en"], "dispatch-1: review overdue")
+assert emit_milestone(Milestone.PUBLICATION_FAILED, settings, "dispatch-2", ["fr"], "dispatch-2 fr: publication failed")
+EventsWorker.drain_all()
+"""
+
+
+def _the_other_notifications_reach_the_chat(ws, env: dict[str, str], chat: ChatWebhook) -> None:
+    """Overdue reviews and failed publications: the same events as the watcher and the runs emit them."""
+    import subprocess
+
+    emitted = subprocess.run([sys.executable, "-c", EMIT, str(ws.root)], env=env, capture_output=True, text=True,
+                             timeout=120)
+    assert emitted.returncode == 0, emitted.stderr
+    wanted = ("dispatch-1: review overdue", "dispatch-2 fr: publication failed")
+    wait_for(lambda: all(any(t.startswith(w) for t in chat.texts()) for w in wanted), 120,
+             "the chat webhook to hear of the overdue review and the failed publication")
+    assert any("http://127.0.0.1:8800/review/dispatch-1/en" in t for t in chat.texts())  # the desk link goes along
 
 
 def _approvals_follow_the_channel_rule(ws, env: dict[str, str]) -> None:

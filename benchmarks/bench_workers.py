@@ -1,0 +1,250 @@
+"""Load test: a burst of items through the production topology and through `tarjama serve`, side by side.
+
+For each topology, in one run:
+
+* **workers**: PostgreSQL (Debian's package, a throwaway server), a Prefect server on it with basic
+  authentication, `tarjama deploy`, two process workers, `tarjama watch`;
+* **serve**: a Prefect server on SQLite and `tarjama serve` (runs in one process, ``[serve] limit``).
+
+Both against loopback LibreTranslate with 50 ms latency. N items (200 by default) are dropped into the
+inbox at once; measured: the time until every run is drafted and Suspended (none lost, no item with two
+runs), the orchestration overhead per item above the MT time (the bound: requests x latency / requests
+in flight), the peak memory (RSS) of the server and of the runners (workers with their flow-run
+processes, or serve). Then every item's French is approved by 4 concurrent reviewers (2 through the CLI,
+2 through the review desk over HTTP): every language published once, no decision lost, the time for all.
+
+Run: .venv/bin/python -m benchmarks.bench_workers --items 200   (make bench runs it with fewer items)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import polib
+
+from flows.stack import Child
+from tarjama.desk.reviewers import save_reviewer
+from tarjama.review.events import Published, RunStarted, read
+from tests.conftest import burst_item, make_workspace
+from tests.support.mt_servers import LoopbackMTServer
+from tests.support.topology import cli, free_port, postgres, prefect_server, start_worker, topology_env
+
+LATENCY = 0.05
+SEGMENTS_PER_ITEM = 4
+PASSWORD = "bench-password-1"
+
+
+class PeakRSS:
+    """Samples the resident memory of process groups (a runner and the flow-run processes it starts)."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.peak = dict.fromkeys(groups, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _rss_of_groups(pgids: list[int]) -> int:
+        total = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                if int(fields[2]) in pgids:  # field 5 of stat: the process group
+                    total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # field 24: rss in pages
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for name, pgids in self.groups.items():
+                self.peak[name] = max(self.peak[name], self._rss_of_groups(pgids))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def api_headers(env: dict[str, str]) -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(env["PREFECT_API_AUTH_STRING"].encode()).decode()}
+
+
+def flow_runs(env: dict[str, str]) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"],
+                             PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"]}), \
+            get_client(sync_client=True) as client:
+        runs, offset = [], 0
+        while True:
+            page = client.read_flow_runs(limit=200, offset=offset)
+            runs += page
+            offset += len(page)
+            if len(page) < 200:
+                return runs
+
+
+def desk_login(base: str, name: str) -> tuple[httpx.Client, str]:
+    client = httpx.Client(base_url=base, timeout=900)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf})
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text).group(1)
+    return client, csrf
+
+
+def approve_all(ws, env: dict[str, str], slugs: list[str], logs: Path) -> dict:
+    """4 reviewers at once, each with a quarter of the items: 2 through the CLI, 2 through the desk."""
+    for slug in slugs:  # the translators' work, done beforehand: every segment reviewed
+        path = ws.catalog_path(slug, "fr")
+        po = polib.pofile(str(path))
+        for entry in po:
+            entry.flags = []
+        po.save(str(path))
+    names = ["cli-1", "cli-2", "desk-1", "desk-2"]
+    for name in names[2:]:
+        save_reviewer(ws.root / "reviewers.toml", name, ["fr"], PASSWORD)
+    port = free_port()
+    desk = Child("desk", [sys.executable, "-m", "flows.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
+                 env, logs / "desk.log")
+    base = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    failures: list[str] = []
+
+    def reviewer(index: int) -> None:
+        name = names[index]
+        mine = slugs[index::4]
+        session = desk_login(base, name) if name.startswith("desk") else None
+        for slug in mine:
+            if session is None:
+                done = cli(env, "approve", slug, "--lang", "fr", "--reviewer", name, "--wait", "900",
+                           "--workspace", str(ws.root), timeout=1000)
+                if done.returncode != 0:
+                    failures.append(f"{slug}: {done.stderr.strip()[:200]}")
+            else:
+                client, csrf = session
+                answer = client.post(f"/review/{slug}/fr/decision", data={"decision": "approve", "csrf": csrf},
+                                     headers={"X-CSRF-Token": csrf})
+                if answer.status_code != 200:
+                    failures.append(f"{slug}: desk answered {answer.status_code}")
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=reviewer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    desk.stop()
+    published = {slug: sum(isinstance(e, Published) and e.lang == "fr" for e in read(ws, slug)) for slug in slugs}
+    files = sum(Path(ws.root, "content", "published", "fr", f"{slug}.html").exists() for slug in slugs)
+    return {"approvals_s": round(elapsed, 1), "approval_failures": failures[:5], "failed_approvals": len(failures),
+            "published_once": sum(n == 1 for n in published.values()), "published_twice": sum(n > 1 for n in published.values()),
+            "published_files": files}
+
+
+def run(topology: str, items: int, root: Path) -> dict:
+    ws = make_workspace(root / "ws")
+    logs = root / "logs"
+    (ws.root / "tarjama.toml").write_text(
+        "providers = [\"libre\"]\n[mt]\ntimeout = 30\n[workers]\ndrafting = 4\n[serve]\nlimit = 4\n"
+        "[inbox]\nwatch_seconds = 1\n[review]\nwatch_seconds = 2\n", encoding="utf-8")
+    with LoopbackMTServer("libre", latency=LATENCY) as libre, \
+            (postgres() if topology == "workers" else _nothing()) as database:
+        env = {**topology_env(root / "prefect-home", free_port(), database), "TARJAMA_LIBRE_URL": libre.url}
+        with prefect_server(env, logs) as server:
+            runners: list[Child] = []
+            if topology == "workers":
+                assert cli(env, "deploy", "--workspace", str(ws.root)).returncode == 0
+                runners = [start_worker(env, logs, f"w{n}") for n in (1, 2)]
+                runners.append(Child("watch", [sys.executable, "-m", "flows.cli", "watch", "--workspace", str(ws.root)],
+                                     env, logs / "watch.log"))
+            else:
+                runners.append(Child("serve", [sys.executable, "-m", "flows.cli", "serve", "--workspace", str(ws.root)],
+                                     env, logs / "serve.log"))
+            ready = f"{env['PREFECT_API_URL']}/deployments/name/translate-article/tarjama"
+            while httpx.get(ready, headers=api_headers(env), timeout=5).json().get("status") != "READY":
+                time.sleep(0.5)  # the runners' start-up stays out of the burst's clock
+            groups = {"server": [server.proc.pid], "runners": [r.proc.pid for r in runners]}
+            with PeakRSS(groups) as rss:
+                slugs = [f"load-{n:03d}" for n in range(items)]
+                started = time.perf_counter()
+                for n, slug in enumerate(slugs):
+                    (ws.inbox / f"{slug}.txt").write_text(burst_item(1000 + n), encoding="utf-8")
+                while True:
+                    runs = flow_runs(env)
+                    suspended = [r for r in runs if r.state and r.state.name == "Suspended"]
+                    if len(suspended) >= items or any(r.state and r.state.type.value in ("FAILED", "CRASHED")
+                                                      for r in runs):
+                        break
+                    time.sleep(1)
+                drafted_s = time.perf_counter() - started
+                names = [r.name for r in runs]
+                result = {
+                    "topology": topology, "items": items, "suspended": len(suspended), "runs": len(runs),
+                    "items_with_two_runs": sum(names.count(s) > 1 for s in set(names)),
+                    "items_with_two_run_ids_in_log": sum(
+                        len({e.run_id for e in read(ws, s) if isinstance(e, RunStarted)}) > 1 for s in slugs),
+                    "not_ok": [f"{r.name}: {r.state.name}" for r in runs if r.state and r.state.name != "Suspended"][:5],
+                    "drafted_s": round(drafted_s, 1), "mt_requests": len(libre.requests),
+                }
+                bound = len(libre.requests) * LATENCY / (4 * 2 * 4)  # 4 runs x 2 languages x 4 sentences in flight
+                result["mt_bound_s"] = round(bound, 1)
+                result["overhead_per_item_s"] = round((drafted_s - bound) / items, 2)
+                result.update(approve_all(ws, env, slugs, logs))
+            result["peak_rss_server_mb"] = round(rss.peak["server"] / 2**20)
+            result["peak_rss_runners_mb"] = round(rss.peak["runners"] / 2**20)
+            for runner in runners:
+                runner.stop()
+    return result
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--only", choices=["workers", "serve"])
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    results = []
+    for topology in ([args.only] if args.only else ["workers", "serve"]):
+        with tempfile.TemporaryDirectory(prefix=f"tarjama-load-{topology}-") as tmp:
+            result = run(topology, args.items, Path(tmp))
+        print(json.dumps(result), flush=True)
+        results.append(result)
+    ok = all(r["suspended"] == r["items"] and not r["items_with_two_runs"] and r["published_once"] == r["items"]
+             and not r["published_twice"] for r in results)
+    print("PASS: every item drafted once, suspended, approved and published once" if ok else "FAIL: see above")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
