@@ -10,11 +10,11 @@
   tarjama``), and the workspace is a parameter: a shared directory mounted at
   the same path on every machine;
 * one **global concurrency limit** per provider quota (:mod:`flows.quotas`);
-* the **restart automation**: a drafting run sends a heartbeat every
+* the **restart automations**: a drafting run sends a heartbeat every
   ``[workers] heartbeat_seconds``; a run that falls silent for
-  ``restart_after_seconds`` without reaching a settled state (its worker's
-  machine died, or the worker was killed with its runs) is put back in
-  Scheduled, and another worker takes it. The run replays from the top: the
+  ``restart_after_seconds`` without settling (its worker's machine died: the
+  run was Pending, Running or drafting), or that reports Crashed (its worker
+  was stopped with it), is put back in Scheduled, and another worker takes it. The run replays from the top: the
   item lock died with the process, drafts already written are kept, a
   translator's work is never overwritten.
 
@@ -45,8 +45,11 @@ from tarjama.workspace import Workspace
 RESTART_AUTOMATION = "tarjama: reschedule runs whose worker stopped"
 CRASH_AUTOMATION = "tarjama: reschedule crashed runs"
 RESCHEDULED = "Rescheduled"  # the state name both automations give; the flow counts them (``[workers] max_restarts``)
-SETTLED_EVENTS = {f"prefect.flow-run.{name}" for name in
-                  ("heartbeat", "Completed", "Failed", "Cancelled", "Cancelling", "Crashed", "Suspended", "Paused")}
+ALIVE_AFTER = {f"prefect.flow-run.{name}" for name in ("heartbeat", "Pending", "Running")}
+"""A run given to a worker (Pending), started (Running) or drafting (heartbeat) must show life again..."""
+ALIVE_OR_SETTLED = {f"prefect.flow-run.{name}" for name in ("heartbeat", "Running", "Completed", "Failed", "Cancelled",
+                                                             "Cancelling", "Crashed", "Suspended", "Paused")}
+"""...by one of these, within ``restart_after_seconds``; a run waiting for review (Suspended) holds no process."""
 
 
 def translate_deployment(workspace: Workspace, *, module_path: bool = False,
@@ -127,8 +130,8 @@ def ensure_restart_automations(deployment_id: UUID, silent_seconds: int) -> list
         description="A run of translate-article that stopped sending heartbeats without settling lost its worker: "
                     "schedule it again for another worker.",
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
-            expect=SETTLED_EVENTS,
+            after=ALIVE_AFTER,
+            expect=ALIVE_OR_SETTLED,
             match={"prefect.resource.id": "prefect.flow-run.*"},
             match_related={"prefect.resource.id": f"prefect.deployment.{deployment_id}"},
             for_each={"prefect.resource.id"},

@@ -29,7 +29,7 @@ from tests.support.topology import (
 )
 from tests.support.waiting import wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 ITEMS = 10
 QUOTA = 2  # LibreTranslate requests in flight, both workers together
 
@@ -63,6 +63,20 @@ def prefect_client(env: dict[str, str]):
             self._settings.__exit__(*exc)
 
     return Scoped()
+
+
+def flow_run_processes(api_url: str) -> list[int]:
+    """Flow-run processes of this topology (their environment names the flow run and this server's API)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                env = environ.read().decode("utf-8", "replace").split("\0")
+        except OSError:
+            continue
+        if f"PREFECT_API_URL={api_url}" in env and any(e.startswith("PREFECT__FLOW_RUN_ID=") for e in env):
+            found.append(int(pid))
+    return found
 
 
 def runs_by_item(env: dict[str, str]) -> dict[str, list]:
@@ -104,6 +118,12 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
             try:
                 # the doomed worker's runs are drafting (LibreTranslate has been asked): its machine dies now
                 wait_for(lambda: len(libre.requests) >= 3, 180, "the first worker's runs to start drafting")
+                # everything on that machine at once: its flow-run processes first (Prefect starts them in
+                # sessions of their own), so that none lives to report anything, then the worker
+                machine = flow_run_processes(env["PREFECT_API_URL"])
+                assert machine, "the first worker has no flow-run process to lose"
+                for pid in machine:
+                    os.kill(pid, signal.SIGKILL)
                 os.killpg(doomed.proc.pid, signal.SIGKILL)
                 doomed.proc.wait()
                 workers += [start_worker(env, logs, "survivor"), start_worker(env, logs, "helper")]
@@ -113,7 +133,9 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                     return len(runs) == ITEMS and all(
                         r.state and r.state.name == "Suspended" for found in runs.values() for r in found)
 
-                wait_for(all_waiting, 420, "every item's run to be drafted and suspended for review", every=2)
+                # the silent runs hold their pool slots until the heartbeat automation gives them back: about
+                # 6 minutes here, though the automation's window is 45 s (see the README)
+                wait_for(all_waiting, 1080, "every item's run to be drafted and suspended for review", every=2)
                 runs = runs_by_item(env)
                 assert sorted(runs) == sorted(f"dispatch-{n}" for n in range(ITEMS))
                 assert all(len(found) == 1 for found in runs.values()), "an item got two runs"
@@ -122,6 +144,10 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                                  for name, found in runs.items()}
                 rescheduled = [name for name, names in histories.items() if "Rescheduled" in names]
                 assert rescheduled, f"no run was rescheduled after the worker died: {histories}"
+                with prefect_client(env) as client:
+                    why = {s.message for found in runs.values() for s in client.read_flow_run_states(found[0].id)
+                           if s.name == "Rescheduled"}
+                assert any("no heartbeat" in (message or "") for message in why), why  # the silence was noticed
                 for n in range(ITEMS):
                     for lang in ("fr", "en"):
                         po = polib.pofile(str(ws.catalog_path(f"dispatch-{n}", lang)))
@@ -148,11 +174,12 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
 
 EMIT = """
 import sys
+from pathlib import Path
 from prefect.events.worker import EventsWorker
 from flows.events import Milestone, emit_milestone
 from tarjama.settings import load_settings
 from tarjama.workspace import Workspace
-settings = load_settings(Workspace(sys.argv[1]).config_file)
+settings = load_settings(Workspace(Path(sys.argv[1])).config_file)
 assert emit_milestone(Milestone.OVERDUE, settings, "dispatch-1", ["en"], "dispatch-1: review overdue")
 assert emit_milestone(Milestone.PUBLICATION_FAILED, settings, "dispatch-2", ["fr"], "dispatch-2 fr: publication failed")
 EventsWorker.drain_all()
