@@ -164,7 +164,7 @@ def approve_all(ws, env: dict[str, str], slugs: list[str], logs: Path) -> dict:
             "published_files": files}
 
 
-def run(topology: str, items: int, root: Path) -> dict:
+def run(topology: str, items: int, root: Path, approve: bool = True) -> dict:
     ws = make_workspace(root / "ws")
     logs = root / "logs"
     (ws.root / "tarjama.toml").write_text(
@@ -212,7 +212,8 @@ def run(topology: str, items: int, root: Path) -> dict:
                 bound = len(libre.requests) * LATENCY / (4 * 2 * 4)  # 4 runs x 2 languages x 4 sentences in flight
                 result["mt_bound_s"] = round(bound, 1)
                 result["overhead_per_item_s"] = round((drafted_s - bound) / items, 2)
-                result.update(approve_all(ws, env, slugs, logs))
+                if approve:
+                    result.update(approve_all(ws, env, slugs, logs))
             result["peak_rss_server_mb"] = round(rss.peak["server"] / 2**20)
             result["peak_rss_runners_mb"] = round(rss.peak["runners"] / 2**20)
             for runner in runners:
@@ -232,16 +233,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--only", choices=["workers", "serve"])
+    parser.add_argument("--no-approvals", action="store_true", help="measure the burst only")
     args = parser.parse_args(argv)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     results = []
     for topology in ([args.only] if args.only else ["workers", "serve"]):
         with tempfile.TemporaryDirectory(prefix=f"tarjama-load-{topology}-") as tmp:
-            result = run(topology, args.items, Path(tmp))
+            result = run(topology, args.items, Path(tmp), approve=not args.no_approvals)
         print(json.dumps(result), flush=True)
         results.append(result)
-    ok = all(r["suspended"] == r["items"] and not r["items_with_two_runs"] and r["published_once"] == r["items"]
-             and not r["published_twice"] for r in results)
+    ok = all(r["suspended"] == r["items"] and not r["items_with_two_runs"]
+             and (args.no_approvals or (r["published_once"] == r["items"] and not r["published_twice"]))
+             for r in results)
     print("PASS: every item drafted once, suspended, approved and published once" if ok else "FAIL: see above")
     return 0 if ok else 1
 

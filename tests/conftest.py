@@ -31,6 +31,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("integration"):
             topology = item.path.name == "test_workers.py"
             item.add_marker(pytest.mark.xdist_group("topology" if topology else "prefect"))
+    # the two long groups first, so that each starts at once on a process of its own (the topology test mostly
+    # waits for Prefect's automations)
+    items.sort(key=lambda item: 0 if item.path.name == "test_workers.py" else 1 if item.get_closest_marker(
+        "integration") else 2)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
