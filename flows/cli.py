@@ -22,6 +22,7 @@ from tarjama.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
     from tarjama.ingest import Item
+    from tarjama.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="tarjama: Arabic news items to reviewed French and English versions.")
@@ -342,16 +343,21 @@ def publish(slug: str, lang: LangOption, workspace: WorkspaceOption = None) -> N
             typer.echo(f"  published: {path}")
 
 
-@app.command()
-def serve(workspace: WorkspaceOption = None) -> None:
-    """Serve the translate-article deployment so runs can wait for review (needs a Prefect server)."""
+def _workspace_and_settings(workspace: str | None) -> tuple[Workspace, Settings]:
+    """The workspace and its settings, or one line saying what to fix (the long-running commands' start)."""
     from tarjama.settings import load_settings
 
     try:
         ws = find_workspace(workspace)
-        settings = load_settings(ws.config_file)
+        return ws, load_settings(ws.config_file)
     except TarjamaError as error:
         fail(error)
+
+
+@app.command()
+def serve(workspace: WorkspaceOption = None) -> None:
+    """Serve the translate-article deployment so runs can wait for review (needs a Prefect server)."""
+    ws, settings = _workspace_and_settings(workspace)
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     _connect(ws, required=True)
     from flows.serve import serve_deployment
@@ -363,13 +369,7 @@ def serve(workspace: WorkspaceOption = None) -> None:
 def deploy(workspace: WorkspaceOption = None) -> None:
     """Put the deployment on a process work pool for `prefect worker start --pool tarjama` on any machine, with
     the provider quotas and the automation that reschedules runs whose worker stopped (idempotent)."""
-    from tarjama.settings import load_settings
-
-    try:
-        ws = find_workspace(workspace)
-        settings = load_settings(ws.config_file)
-    except TarjamaError as error:
-        fail(error)
+    ws, settings = _workspace_and_settings(workspace)
     _connect(ws, required=True)
     from flows.deploy import deploy as apply_deployment
 
@@ -386,13 +386,7 @@ def deploy(workspace: WorkspaceOption = None) -> None:
 @app.command()
 def watch(workspace: WorkspaceOption = None) -> None:
     """Watch the inbox and the reviews while workers run the flow runs (after `tarjama deploy`)."""
-    from tarjama.settings import load_settings
-
-    try:
-        ws = find_workspace(workspace)
-        settings = load_settings(ws.config_file)
-    except TarjamaError as error:
-        fail(error)
+    ws, settings = _workspace_and_settings(workspace)
     _connect(ws, required=True)
     from flows.serve import watch as watch_forever
 
