@@ -34,9 +34,9 @@ import polib
 from flows.stack import Child
 from tarjama.desk.reviewers import save_reviewer
 from tarjama.review.events import Published, RunStarted, read
-from tests.conftest import burst_item, make_workspace
+from tests.conftest import burst_item, free_port, make_workspace
 from tests.support.mt_servers import LoopbackMTServer
-from tests.support.topology import cli, free_port, postgres, prefect_server, start_worker, topology_env
+from tests.support.topology import cli, postgres, prefect_server, start_worker, topology_env
 
 LATENCY = 0.05
 SEGMENTS_PER_ITEM = 4

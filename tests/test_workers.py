@@ -15,12 +15,11 @@ import polib
 import pytest
 
 from flows.stack import Child
-from tests.conftest import burst_item, make_workspace
+from tests.conftest import burst_item, free_port, make_workspace
 from tests.support.fake_service import FakeService
 from tests.support.mt_servers import LoopbackMTServer
 from tests.support.topology import (
     cli,
-    free_port,
     postgres,
     postgres_available,
     prefect_server,

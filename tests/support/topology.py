@@ -21,18 +21,11 @@ from pathlib import Path
 import httpx
 
 from flows.stack import Child
+from tests.conftest import free_port
 from tests.support.waiting import wait_for
 
 PG_BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 AUTH = "tarjama:not-a-real-secret"  # the test server's basic authentication (PREFECT_SERVER_API_AUTH_STRING)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def postgres_available() -> bool:
