@@ -20,6 +20,7 @@ from frontmatter import YAMLHandler
 from tarjama.dates import DateError, normalise_date
 from tarjama.errors import InputError
 from tarjama.manifest import read_manifest
+from tarjama.months import GREGORIAN, month_number
 from tarjama.textutil import arabic_ratio, has_letters, is_control_heavy, normalise_whitespace
 from tarjama.workspace import Workspace, check_slug
 
@@ -30,19 +31,8 @@ _FINAL_PUNCTUATION = ".!?؟…:؛،;,"
 _CLOSERS = "\"'”’»)]}›"
 _MARKDOWN_SUFFIXES = {".md", ".markdown"}
 _JSON_SUFFIXES = {".json"}
-_MONTHS = {
-    name: number
-    for number, names in enumerate([
-        ("يناير", "كانون الثاني", "جانفي"), ("فبراير", "شباط", "فيفري"), ("مارس", "آذار"),
-        ("أبريل", "ابريل", "إبريل", "نيسان", "أفريل"),
-        ("ماي", "مايو", "أيار"), ("يونيو", "يونيه", "حزيران", "جوان"), ("يوليوز", "يوليو", "يوليه", "تموز", "جويلية"),
-        ("غشت", "أغسطس", "اغسطس", "آب", "أوت"), ("شتنبر", "سبتمبر", "أيلول"), ("أكتوبر", "اكتوبر", "تشرين الأول"),
-        ("نونبر", "نوفمبر", "تشرين الثاني"), ("دجنبر", "ديسمبر", "كانون الأول"),
-    ], start=1)
-    for name in names
-}
-_MONTH_NAMES = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
-_TEXT_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+(" + _MONTH_NAMES + r")\s+(\d{4})(?!\d)")
+_TEXT_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+(" + "|".join(sorted((re.escape(n) for names in GREGORIAN.values() for n in names),
+                                                        key=len, reverse=True)) + r")\s+(\d{4})(?!\d)")
 _HTML_BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div"]
 
 
@@ -103,7 +93,7 @@ def date_in_text(paragraphs: tuple[str, ...]) -> str | None:
     for paragraph in paragraphs:
         for match in _TEXT_DATE.finditer(paragraph):
             try:
-                return dt.date(int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1))).isoformat()
+                return dt.date(int(match.group(3)), month_number(match.group(2)) or 0, int(match.group(1))).isoformat()
             except ValueError:
                 continue
     return None

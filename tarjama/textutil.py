@@ -59,6 +59,14 @@ def is_control_heavy(text: str) -> bool:
     return controls > max(8, len(text) // 100)
 
 
+def strip_controls(text: str) -> str:
+    """``text`` without control characters (C0 but tab and line feed, DEL, C1) or lone surrogates: what an engine
+    sends back goes into catalogs, terminals and pages, where a NUL cuts a ``.mo`` and an ESC drives a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
 def escape_markdown(text: str) -> str:
     """Text shown literally in Markdown (published pages, Prefect artifacts): markup, links and
     list or heading markers are backslash-escaped, so nothing in a source or a translation renders as markup."""

@@ -31,7 +31,7 @@ from tarjama.mt.providers import Provider, all_providers, install_timeouts, set_
 from tarjama.mt.settings import MTSettings
 from tarjama.mt.sources import BatchAnswer, Source, UsageByProvider
 from tarjama.segment import split_for_limit
-from tarjama.textutil import has_letters
+from tarjama.textutil import has_letters, strip_controls
 
 COPIED = "copied"  # provider label of a text with no letters: numbers and punctuation are kept as they are
 LONGEST_RETRY_AFTER = 30.0  # a service that asks for a longer pause is given up on for this run's sentences
@@ -228,8 +228,9 @@ class MTEngine:
         answers = []
         for piece in split_for_limit(src.text, provider.limit(self.settings.provider(provider.name))):
             answer, reason = self._request(provider, client, piece, src.target)
+            answer = strip_controls(answer) if isinstance(answer, str) else answer
             if reason is None:
-                reason = rejection_reason(piece, answer)
+                reason = rejection_reason(piece, answer, src.target)
             if reason is not None:
                 return src, None, reason
             answers.append(str(answer).strip())
@@ -244,7 +245,8 @@ class MTEngine:
             return [(src, None, reason) for src in batch]
         outcomes: list[Outcome] = []
         for src, text in zip(batch, answer.texts, strict=True):
-            rejected = rejection_reason(src.text, text)
+            text = strip_controls(text) if isinstance(text, str) else text
+            rejected = rejection_reason(src.text, text, src.target)
             outcomes.append((src, None, rejected) if rejected else (src, text.strip(), None))
         return outcomes
 

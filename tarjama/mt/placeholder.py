@@ -22,7 +22,7 @@ NAME = "placeholder"
 
 @lru_cache(maxsize=8)
 def _months(target: str) -> tuple[re.Pattern[str], dict[str, str]]:
-    from tarjama.qa.dates import GREGORIAN, month_names
+    from tarjama.months import GREGORIAN, month_names
 
     try:
         names = month_names(target.split("_")[0])

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tarjama.glossary import Glossary, Term
+from tarjama.mt.checks import not_a_translation, provider_warning, wrong_language
+from tarjama.numbers import differences, missing
 from tarjama.qa.dates import missing_months
-from tarjama.qa.numbers import missing_values, values
 from tarjama.textutil import is_arabic_letter
 
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
@@ -39,7 +40,8 @@ class Segment:
     target: str
     lang: str
     glossary: Glossary | None = None
-    others: dict[str, str] = field(default_factory=dict)  # the same segment in the other languages (lang -> text)
+    others: dict[str, str] = field(default_factory=dict)  # the same segment, reviewed, in other languages (lang -> text)
+    drafts: dict[str, str] = field(default_factory=dict)  # the same segment, not yet reviewed, in other languages
 
     @property
     def base(self) -> str:
@@ -96,9 +98,15 @@ def _toolkit_checker():
 @check("numbers", Severity.CRITICAL)
 def numbers(seg: Segment) -> str | None:
     """A number of the source is missing or changed in the translation."""
-    lost_refs, lost = missing_values(seg.source, seg.target, seg.base)
-    parts = [f"{ref} (a reference: keep it whole)" for ref in lost_refs] + lost
+    lost = missing(seg.source, seg.target, seg.base)
+    parts = [f"{ref} (a reference: keep it whole)" for ref in lost.references] + [t.text for t in lost.values]
     return ", ".join(parts) or None
+
+
+@check("unit-conversion", Severity.WARNING)
+def unit_conversion(seg: Segment) -> str | None:
+    """A number of the source comes back converted to another unit: check the conversion."""
+    return ", ".join(c.describe() for c in missing(seg.source, seg.target, seg.base).conversions) or None
 
 
 @check("dates", Severity.CRITICAL)
@@ -130,13 +138,14 @@ def glossary(seg: Segment) -> str | None:
 
 @check("mt-commentary", Severity.CRITICAL)
 def mt_commentary(seg: Segment) -> str | None:
-    """The translation holds a machine translation's commentary, refusal or warning."""
-    from tarjama.mt.checks import provider_warning
-    from tarjama.mt.llm_engine import _CHATTER
+    """The translation is not one: a machine's commentary, refusal or warning, its prompt, or words to the reader."""
+    return provider_warning(seg.target) or not_a_translation(seg.target)
 
-    if _CHATTER.search(seg.target):
-        return seg.target[:60]
-    return provider_warning(seg.target)
+
+@check("language", Severity.CRITICAL)
+def language(seg: Segment) -> str | None:
+    """The translation is in another language than its catalog's."""
+    return wrong_language(seg.target, seg.base) if seg.base in ("fr", "en", "de", "es", "it", "pt", "nl") else None
 
 
 @check("urls", Severity.CRITICAL)
@@ -203,7 +212,8 @@ def length(seg: Segment) -> str | None:
 
 
 CROSS_CHECKS: dict[str, tuple[Severity, str]] = {
-    "numbers-across": (Severity.CRITICAL, "The translations into other languages carry different numbers."),
+    "numbers-across": (Severity.CRITICAL, "The reviewed translation into another language carries other numbers."),
+    "numbers-across-draft": (Severity.WARNING, "The other language's unreviewed draft carries other numbers."),
     "glossary-across": (Severity.WARNING, "The translations into other languages render a glossary name differently."),
 }
 
@@ -211,17 +221,18 @@ CROSS_CHECKS: dict[str, tuple[Severity, str]] = {
 def cross_language(seg: Segment) -> list[tuple[str, str]]:
     """Findings that compare this translation with the same segment in the other languages: (check, detail).
     No single-language tool does this; a number right in English and wrong in French is caught here even
-    where the source was read ambiguously."""
+    where the source was read ambiguously. Only a *reviewed* translation can block this one: a difference
+    from another language's unreviewed draft is a warning (each language is decided on its own)."""
     findings = []
-    mine = values(seg.target, seg.base)
-    for lang, text in seg.others.items():
+    for lang, text, name in [*((lang, text, "numbers-across") for lang, text in seg.others.items()),
+                             *((lang, text, "numbers-across-draft") for lang, text in seg.drafts.items())]:
         if not text:
             continue
         base = lang.split("_")[0]
-        theirs = values(text, base)
-        if mine != theirs:
-            diff = sorted({format(v, "f") for v in (mine - theirs) + (theirs - mine)})
-            findings.append(("numbers-across", f"{lang} differs: {', '.join(diff)}"))
+        mine, theirs = differences(seg.source, seg.target, seg.base, text, base)
+        parts = [f"{t.text} here, not in {lang}" for t in mine] + [f"{t.text} in {lang}, not here" for t in theirs]
+        if parts:
+            findings.append((name, "; ".join(parts)))
         for term in seg.terms():
             here = _has_rendering(seg.target, term.rendering(seg.base))
             there = _has_rendering(text, term.rendering(base))

@@ -78,15 +78,23 @@ def check_catalog(po: Iterable[polib.POEntry], lang: str, *, glossary: Glossary 
                   others: Mapping[str, polib.POFile] | None = None, off: Iterable[str] = ()) -> list[Finding]:
     """Every finding on the translated entries of ``po`` (a catalog, or some of its entries), in order."""
     disabled = set(off)
-    other_texts = {other_lang: {(e.msgctxt, e.msgid): e.msgstr for e in other if not e.obsolete and e.msgstr}
-                   for other_lang, other in (others or {}).items() if other_lang != lang}
+    reviewed: dict[str, dict[tuple[str | None, str], str]] = {}
+    drafts: dict[str, dict[tuple[str | None, str], str]] = {}
+    for other_lang, other in (others or {}).items():
+        if other_lang == lang:
+            continue
+        for e in other:
+            if not e.obsolete and e.msgstr:
+                (drafts if e.fuzzy else reviewed).setdefault(other_lang, {})[(e.msgctxt, e.msgid)] = e.msgstr
     findings: list[Finding] = []
     for entry in po:
         if entry.obsolete or not entry.msgstr:
             continue
+        key = (entry.msgctxt, entry.msgid)
         seg = Segment(id=entry.msgctxt or entry.msgid[:20], source=entry.msgid, target=entry.msgstr, lang=lang,
                       glossary=glossary,
-                      others={o: texts.get((entry.msgctxt, entry.msgid), "") for o, texts in other_texts.items()})
+                      others={o: texts[key] for o, texts in reviewed.items() if key in texts},
+                      drafts={o: texts[key] for o, texts in drafts.items() if key in texts})
         passed = overrides_of(entry)
         for name, chk in CHECKS.items():
             if name in disabled:
