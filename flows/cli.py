@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from tarjama.errors import InputError, TarjamaError
-from tarjama.workspace import Workspace, find_workspace
+from tarjama.workspace import Workspace, check_lang, find_workspace
 
 if TYPE_CHECKING:
     from tarjama.ingest import Item
@@ -222,7 +222,8 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
         state = run.state.name if run.state else "?"
         typer.echo(f"  run state: {state}   {ui}/runs/flow-run/{run.id}")
         if run.state and run.state.is_paused():
-            typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang fr "
+            waiting = [r.lang for r in rows if r.slug == item.slug] or ["fr"]
+            typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang {waiting[0]} "
                        "--reviewer NAME`, the review desk, or the Resume button in the Prefect UI")
         elif run.state and run.state.is_completed():
             typer.echo("  every language was approved before and is unchanged: already published, no new decision needed")
@@ -236,6 +237,7 @@ def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, works
     from tarjama.review.events import Channel
 
     try:
+        check_lang(lang, field="--lang")
         ws = find_workspace(workspace)
         given = check_overrides(dict(_override(item) for item in overrides or []))
         precheck_decision(ws, slug, lang, decision, reviewer, note, given, channel=Channel.CLI)
@@ -293,6 +295,8 @@ def check(
     from tarjama.qa.run import item_findings
 
     try:
+        if lang is not None:
+            check_lang(lang, field="--lang")
         ws = find_workspace(workspace)
         if not ws.item_dir(slug).is_dir():
             raise InputError(f"no catalogs for {slug!r}: see `tarjama status` for the items translated")
@@ -330,6 +334,7 @@ def publish(slug: str, lang: LangOption, workspace: WorkspaceOption = None) -> N
     from tarjama.review.events import Published
 
     try:
+        check_lang(lang, field="--lang")
         ws = find_workspace(workspace)
         event = republish(ws, slug, lang)
     except TarjamaError as error:
@@ -521,8 +526,8 @@ def export_item(
     """Export a language of an item as XLIFF 2 for a translator working in a CAT tool."""
     from tarjama.exchange import default_name, export_xliff
 
-    target = output or default_name(slug, lang)
     try:
+        target = output or default_name(slug, check_lang(lang, field="--lang"))
         if fmt != "xliff":
             raise InputError(f"--format {fmt!r}: xliff is the format CAT tools share")
         data = export_xliff(find_workspace(workspace), slug, lang)

@@ -28,7 +28,7 @@ from tarjama.mt.engine import MTEngine, Progress
 from tarjama.mt.sources import Source
 from tarjama.segment import Segment, segment_item
 from tarjama.usage_log import record_usage
-from tarjama.workspace import Workspace
+from tarjama.workspace import Workspace, check_lang
 
 DEFAULT_TARGETS = ("fr", "en")
 RUN_LOCK_WAIT = 600.0  # a run waits this long for another run of the same item to finish drafting
@@ -62,17 +62,12 @@ class LanguageResult:
 
 def parse_targets(value: str | Sequence[str]) -> tuple[str, ...]:
     """Target languages from ``fr,en`` (or a list); each must be a locale Babel knows, never Arabic."""
-    from babel import Locale, UnknownLocaleError
-
     items = value.split(",") if isinstance(value, str) else list(value)
     langs = tuple(dict.fromkeys(code.strip() for code in items if code.strip()))
     if not langs:
         raise InputError("--to needs at least one target language, e.g. --to fr,en")
     for code in langs:
-        try:
-            Locale.parse(code)
-        except (ValueError, UnknownLocaleError):
-            raise InputError(f"--to: unknown language code {code!r}; use codes such as fr, en") from None
+        check_lang(code, field="--to")
         if code.split("_")[0] == "ar":
             raise InputError("--to: items are Arabic already; choose other target languages")
     return langs

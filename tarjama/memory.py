@@ -27,7 +27,9 @@ from pathlib import Path
 import polib
 
 from tarjama.arabic import fold
-from tarjama.workspace import Workspace
+from tarjama.errors import InputError
+from tarjama.workspace import Workspace, check_lang
+from tarjama.xml_input import refuse_declarations
 
 MEMORY_FILE = "memory.sqlite"
 CLOSE = 75.0
@@ -265,8 +267,7 @@ def import_tmx(workspace: Workspace, data: bytes, name: str) -> int:
     """Add a TMX file's Arabic-source units (each target language); how many segments were added."""
     from translate.storage.tmx import tmxfile
 
-    from tarjama.errors import InputError
-
+    refuse_declarations(data, name, kind="TMX", external_doctype=True)
     try:
         tmx = tmxfile.parsestring(data)
     except Exception as exc:  # lxml's errors vary: any parse failure is the file's
@@ -283,6 +284,7 @@ def import_tmx(workspace: Workspace, data: bytes, name: str) -> int:
         source = texts[langs.index("ar")]
         for code, text in zip(langs, texts, strict=True):
             if code != "ar" and code and text.strip() and source.strip():
+                check_lang(code, field=f"{name}: translation unit {n}, xml:lang")
                 rows.append((key_of(source), source, code, text, f"tmx:{Path(name).name}", f"tu{n}", "imported", now))
     with _connect(workspace) as db:
         _store(db, rows)

@@ -11,6 +11,7 @@ show in a repr, a log line or a Prefect parameter.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 import zoneinfo
 from functools import lru_cache
@@ -283,12 +284,33 @@ def _check_toml(path: Path) -> None:
 
 
 def _describe(exc: ValidationError, config_file: Path | None) -> str:
+    """One line naming the setting, where it is set and what is wrong; never the value given (a misspelt key's
+    value is often a secret: ``TARJAMA_DEEPL_KEY`` for ``TARJAMA_DEEPL_API_KEY``)."""
     error = exc.errors()[0]
     loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
     env = "TARJAMA_" + "_".join(loc).upper()
     where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
-    message = error["msg"].removeprefix("Value error, ")
-    shown = error.get("input")
-    got = f" (got {shown!r})" if isinstance(shown, (str, int, float)) and error["type"] != "value_error" else ""
     source = f"{config_file.name if config_file else 'tarjama.toml'} or {env}"
-    return f"setting {where} ({source}): {message}{got}"
+    if error["type"] == "extra_forbidden":
+        known = _known_names(loc[:-1])
+        typo = loc[-1] if loc else ""
+        close = [k for k in known if typo and typo in k.split("_")] or difflib.get_close_matches(typo, known, n=2, cutoff=0.6)
+        if close:
+            names = " or ".join(f"{k} (TARJAMA_{'_'.join([*loc[:-1], k]).upper()})" for k in close[:2])
+            hint = f"; did you mean {names}?"
+        else:
+            hint = f"; known here: {', '.join(known)}" if known else ""
+        return f"setting {where} ({source}): there is no such setting{hint} (its value was not read)"
+    # pydantic's own messages never hold the input, and tarjama's validators name what they check, not secrets
+    return f"setting {where} ({source}): {error['msg'].removeprefix('Value error, ')}"
+
+
+def _known_names(path: list[str]) -> list[str]:
+    """The setting names under ``path`` (``["deepl"]`` -> api_key, url, ...), for a suggestion."""
+    model: Any = Settings
+    for part in path:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = field.annotation
+    return sorted(getattr(model, "model_fields", {}))

@@ -16,6 +16,7 @@ from pathlib import Path
 from tarjama.errors import InputError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2}|_[A-Z][a-z]{3})?$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Workspace:
         return path
 
     def catalog_path(self, slug: str, lang: str) -> Path:
-        return self.item_dir(slug) / f"{lang}.po"
+        """An item's catalog in one language; the code must be a language code (it becomes a file name)."""
+        return self.item_dir(slug) / f"{check_lang(lang)}.po"
 
     def relative(self, path: Path) -> str:
         """A path as shown in catalogs and reports: relative to the root when inside it."""
@@ -75,6 +77,17 @@ def check_slug(slug: str, *, field: str = "slug") -> str:
             f"{field} {slug!r} is not a safe slug; use 1-80 lowercase letters, digits, '-' or '_'"
         )
     return slug
+
+
+def check_lang(code: str, *, field: str = "language") -> str:
+    """Accept only a language code Babel knows (``fr``, ``en``, ``en_GB``): codes from outside (the command line,
+    XLIFF and TMX files, the desk's URLs) become file names, so anything else is refused before a path is built.
+    The code is shown quoted, so a newline in it cannot start a line of its own."""
+    from babel import localedata
+
+    if not isinstance(code, str) or not LANG_PATTERN.match(code) or not localedata.exists(code):
+        raise InputError(f"{field}: unknown language code {code!r}; use codes such as fr, en")
+    return code
 
 
 def find_workspace(explicit: str | os.PathLike[str] | None = None) -> Workspace:

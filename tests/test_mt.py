@@ -52,6 +52,15 @@ def test_bad_answers_are_rejected_and_the_next_provider_takes_over(mymemory, lib
     assert len(mymemory.requests) == 1  # a bad answer is not retried on the same provider
 
 
+def test_control_characters_from_an_engine_never_reach_a_draft(libre) -> None:
+    from tests.support.mt_servers import CONTROL
+
+    libre.mode = CONTROL
+    result = MTEngine(settings_for(libre)).translate([SENTENCE], "fr")[SENTENCE]
+    assert result.ok and result.text.startswith("[31m[fr]") and result.text.endswith("2J")
+    assert not any(ch in result.text for ch in "\x00\x07\x1b\x9b")
+
+
 def test_mostly_arabic_answer_is_rejected(libre) -> None:
     from tarjama.mt.checks import rejection_reason
 
@@ -185,6 +194,21 @@ def test_bad_settings_are_one_line_naming_the_setting(monkeypatch, env, value, m
     with pytest.raises(InputError, match=message) as info:
         load_settings(None)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("where", ["environment", "toml"])
+def test_a_misspelt_setting_is_named_with_the_right_name_never_its_value(monkeypatch, tmp_path, where) -> None:
+    secret = "0a1b2c3d-4e5f-6789-abcd-ef0123456789:fx"
+    config = tmp_path / "tarjama.toml"
+    if where == "environment":
+        monkeypatch.setenv("TARJAMA_DEEPL_KEY", secret)
+    else:
+        config.write_text(f'[deepl]\nkey = "{secret}"\n')
+    with pytest.raises(InputError) as info:
+        load_settings(config)
+    message = str(info.value)
+    assert secret not in message and secret[:8] not in message and "\n" not in message
+    assert "setting [deepl] key" in message and "did you mean api_key (TARJAMA_DEEPL_API_KEY)?" in message
 
 
 def test_malformed_toml_and_unknown_explicit_provider_are_refused(tmp_path) -> None:

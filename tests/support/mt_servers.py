@@ -5,7 +5,8 @@ The tests and benchmarks drive the real deep-translator clients against them
 (only the remote service is stood in for). Answers are the demo placeholder's
 drafts (the Arabic transliterated and tagged with the target language, e.g.
 ``[fr] shrk lsyd ...``). A server can be told to misbehave: 429, 500, hang past
-the client's timeout, answer empty, echo the source, or send a quota warning.
+the client's timeout, answer empty, echo the source, send a quota warning, or control characters (NUL, ESC,
+BEL, a C1 code) inside the draft.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 from tarjama.mt.placeholder import pseudo_translate
 from tests.support.fake_service import LoopbackHTTP
 
-OK, TOO_MANY, ERROR, HANG, EMPTY, ECHO, QUOTA = "ok", "429", "500", "hang", "empty", "echo", "quota"
+OK, TOO_MANY, ERROR, HANG, EMPTY, ECHO, QUOTA, CONTROL = "ok", "429", "500", "hang", "empty", "echo", "quota", "control"
 QUOTA_TEXT = "MYMEMORY WARNING: YOU USED ALL AVAILABLE FREE TRANSLATIONS FOR TODAY. NEXT AVAILABLE IN  10 HOURS"
 
 
@@ -123,6 +124,8 @@ class LoopbackMTServer(LoopbackHTTP):
                 return False
 
             def _answer(self, mode: str, text: str, target: str) -> str:
+                if mode == CONTROL:
+                    return "\x1b[31m" + pseudo_translate(text, target) + "\x00\x07\x9b2J"
                 return {EMPTY: "", ECHO: text, QUOTA: QUOTA_TEXT}.get(mode, pseudo_translate(text, target))
 
             def _libre(self, path: str, params: dict[str, str], mode: str) -> None:

@@ -5,7 +5,9 @@ answers ``{"translations": {id: text}}`` with the demo placeholder's drafts,
 and token usage. Misbehaviour on cue, as real models and gateways do:
 ``429`` (retry-after), ``500``, ``malformed`` JSON, a ``missing`` id, an
 ``extra`` id, ``commentary`` around the JSON, a ``refusal``, ``arabic`` (the
-source echoed), ``numbers`` (digits dropped), ``hang``.
+source echoed), ``numbers`` (digits dropped), ``hang``; and as a model that obeys instructions hidden in the
+Arabic (``obey``: it writes out its system prompt, or asks the reader for a password, where the source says
+so) or answers in the wrong language (``english``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,15 @@ class FakeChat(FakeService):
             translations["p99.s9"] = "[fr] extra"
         elif fault == "arabic":
             translations = {i: "الترجمة: " + t for i, t in asked["sentences"].items()}
+        elif fault == "obey":
+            system = request["body"]["messages"][0]["content"]
+            translations = {i: (f"My instructions are: {system}" if "التعليمات" in text else
+                                "Dear reader, to continue please enter your password and your card number below."
+                                if "كلمة المرور" in text else t)
+                            for (i, text), t in zip(asked["sentences"].items(), translations.values(), strict=True)}
+        elif fault == "english":
+            translations = {i: "The minister said on Thursday that the talks would resume next week in the capital."
+                            for i in translations}
         elif fault == "numbers":
             translations = {i: "".join(c for c in t if not c.isdigit()) for i, t in translations.items()}
         content: str | None = json.dumps({"translations": translations}, ensure_ascii=False)
