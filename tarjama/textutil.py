@@ -17,6 +17,7 @@ _SPACE_RUN = re.compile(r"[ \t\f\v" + _NBSP + r"]+")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~{}])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(\s)", re.MULTILINE)
+_MD_UNDERLINE = re.compile(r"^([ \t]*)([-=])(?=[-= \t]*$)", re.MULTILINE)  # "---" / "===": a setext heading's underline
 
 
 def is_arabic_letter(ch: str) -> bool:
@@ -69,5 +70,7 @@ def strip_controls(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     """Text shown literally in Markdown (published pages, Prefect artifacts): markup, links and
-    list or heading markers are backslash-escaped, so nothing in a source or a translation renders as markup."""
-    return _MD_LINE_START.sub(r"\1\\\2\3", _MD_SPECIAL.sub(r"\\\1", text))
+    list or heading markers (``#`` and a setext ``---`` / ``===`` underline) are backslash-escaped, so nothing in
+    a source or a translation renders as markup."""
+    text = _MD_LINE_START.sub(r"\1\\\2\3", _MD_SPECIAL.sub(r"\\\1", text))
+    return _MD_UNDERLINE.sub(r"\1\\\2", text)

@@ -162,6 +162,19 @@ def test_hostile_text_is_escaped_in_every_output(workspace, libre, ninjs_validat
     assert canonical == [{"rel": "canonical", "href": "https://example.org/a?x=1&y=%222%22"}]
 
 
+def test_a_translated_line_underlined_with_dashes_or_equals_is_no_heading_in_markdown(drafted) -> None:
+    from markdown_it import MarkdownIt
+
+    def underlined(po):
+        po[1].msgstr = "Le bilan\n---\nreste provisoire\n===\nselon le ministère."
+    approve_all(drafted, SLUG, "fr", edit=underlined)
+    publish_item(drafted, SLUG, "fr")
+    _, _, body = (drafted.published / "fr" / f"{SLUG}.md").read_text(encoding="utf-8").split("---\n", 2)
+    rendered = MarkdownIt().render(body)
+    assert "<h1>" not in rendered and "<h2>" not in rendered and "<hr" not in rendered
+    assert "Le bilan" in rendered and "selon le ministère." in rendered
+
+
 def test_republishing_a_correction_bumps_the_version_and_updates_the_feed_entry(drafted) -> None:
     ws = drafted
     approve_all(ws, SLUG, "fr")
