@@ -47,7 +47,7 @@ def sentence(rng: random.Random, n: int) -> str:
 
 def build_memory(ws: Workspace, size: int, rng: random.Random) -> list[str]:
     sources = [sentence(rng, n) for n in range(size)]
-    with _connect(ws) as db:
+    with _connect(ws, write=True) as db:
         _store(db, [(key_of(s), s, "fr", f"Traduction {n}.", f"item-{n // 20}", f"p{n % 20}.s1", "bench", "2026-11-01")
                     for n, s in enumerate(sources)])
     return sources

@@ -128,6 +128,9 @@ def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
         elif isinstance(event, PublishFailed):
             logger.error("%s %s: publication failed: %s (fix it, then `tarjama publish %s --lang %s`)",
                          slug, event.lang, event.reason, slug, event.lang)
+    for failed in taken.not_recorded:
+        logger.warning("%s %s: approved, but the %s was not updated: %s%s", slug, failed.lang, failed.record,
+                       failed.reason, f" ({failed.remedy})" if failed.remedy else "")
     return taken
 
 

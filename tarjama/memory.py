@@ -86,16 +86,28 @@ def memory_path(workspace: Workspace) -> Path:
     return workspace.root / ".tarjama" / MEMORY_FILE
 
 
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
+
+
 @contextlib.contextmanager
-def _connect(workspace: Workspace) -> Iterator[sqlite3.Connection]:
+def _connect(workspace: Workspace, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+    """One transaction on the memory. A writer takes the write lock first (``BEGIN IMMEDIATE``): in WAL mode a
+    transaction that reads before it writes is answered "database is locked" at once, without waiting, when
+    another writer committed meanwhile; one that starts as a writer waits its turn (up to BUSY_TIMEOUT).
+    Readers read one snapshot and never wait for writers."""
     path = memory_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30)
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)  # transactions are begun here
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.executescript(_SCHEMA)
-        with db:
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
             yield db
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
     finally:
         db.close()
 
@@ -136,7 +148,7 @@ def remember(workspace: Workspace, slug: str, lang: str, po: polib.POFile) -> in
     reviewer = po.metadata.get(APPROVED_BY, "")
     at = po.metadata.get(APPROVED_AT, "") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = _rows(slug, lang, po, reviewer, at)
-    with _connect(workspace) as db:
+    with _connect(workspace, write=True) as db:
         _drop(db, "item = ? AND lang = ?", (slug, lang))
         _store(db, rows)
     return len(rows)
@@ -155,7 +167,7 @@ def rebuild(workspace: Workspace) -> tuple[int, int]:
             continue
         catalogs += 1
         rows += _rows(path.parent.name, path.stem, po, po.metadata[APPROVED_BY], po.metadata.get(APPROVED_AT, ""))
-    with _connect(workspace) as db:
+    with _connect(workspace, write=True) as db:
         db.execute("DELETE FROM segments")
         db.execute("DELETE FROM keys_fts")
         db.execute("DELETE FROM terms")
@@ -286,6 +298,6 @@ def import_tmx(workspace: Workspace, data: bytes, name: str) -> int:
             if code != "ar" and code and text.strip() and source.strip():
                 check_lang(code, field=f"{name}: translation unit {n}, xml:lang")
                 rows.append((key_of(source), source, code, text, f"tmx:{Path(name).name}", f"tu{n}", "imported", now))
-    with _connect(workspace) as db:
+    with _connect(workspace, write=True) as db:
         _store(db, rows)
     return len(rows)

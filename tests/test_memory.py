@@ -151,3 +151,65 @@ def test_post_edit_figures_per_provider_and_the_report_command(two_items, libre)
     table = runner.invoke(app, ["report", "-w", str(ws.root)])
     assert table.output.splitlines()[1].split()[:4] == ["libre", "fr", "4", "75%"]
     assert "no approval recorded since 2999-01-01" in runner.invoke(app, ["report", "--since", "2999-01-01", "-w", str(ws.root)]).output
+
+
+def test_six_approvals_at_once_all_reach_the_memory_every_time(workspace) -> None:
+    """Six languages approved at the same moment (six runs, six writers): every reviewed segment is remembered,
+    round after round; a writer waits for the lock instead of failing."""
+    import threading
+
+    from tarjama.memory import memory_path, remember
+
+    langs = ["fr", "en", "es", "de", "it", "pt"]
+
+    def catalog(lang: str, round_: int) -> polib.POFile:
+        po = polib.POFile()
+        po.metadata = {"X-Tarjama-Approved-By": "Amina", "X-Tarjama-Approved-At": "2026-12-01T10:00:00+00:00"}
+        for n in range(40):
+            po.append(polib.POEntry(msgctxt=f"p{n}.s1", msgid=f"{S1} {n} {round_}", msgstr=f"{lang} {n} {round_}"))
+        return po
+
+    for round_ in range(12):
+        barrier = threading.Barrier(len(langs))
+        errors: list[BaseException] = []
+
+        def approve_one(lang: str, round_: int = round_, barrier: threading.Barrier = barrier) -> None:
+            po = catalog(lang, round_)
+            barrier.wait()
+            try:
+                remember(workspace, f"item-{lang}", lang, po)
+            except BaseException as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(exc)
+
+        threads = [threading.Thread(target=approve_one, args=(lang,)) for lang in langs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        import sqlite3
+
+        with sqlite3.connect(memory_path(workspace)) as db:
+            counts = dict(db.execute("SELECT lang, count(*) FROM segments GROUP BY lang").fetchall())
+        assert counts == dict.fromkeys(langs, 40), f"round {round_}: {counts}"
+        for lang in langs:
+            assert exact(workspace, [f"{S1} 7 {round_}"], lang)[f"{S1} 7 {round_}"].target == f"{lang} 7 {round_}"
+
+
+def test_a_memory_that_cannot_be_written_is_said_in_status_and_the_run_log(two_items, libre) -> None:
+    from tarjama.memory import memory_path
+    from tarjama.review.events import RecordFailed
+    from tarjama.status import collect_status
+
+    ws = two_items
+    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "a")
+    memory_path(ws).parent.mkdir(parents=True, exist_ok=True)
+    memory_path(ws).mkdir()  # a directory where the database should be: sqlite cannot open it
+    made = approve(ws, "a", "fr", "Amina")
+    assert made.outcome is Outcome.APPROVED  # the approval stands
+    failed = [e for e in log.read(ws, "a") if isinstance(e, RecordFailed)]
+    assert [(e.lang, e.record, e.request) for e in failed] == [("fr", "translation memory", made.request)]
+    row = next(r for r in collect_status(ws) if r.slug == "a" and r.lang == "fr")
+    assert row.review.startswith("published v1") and "translation memory not updated (" in row.review
+    assert "`tarjama tm rebuild` makes it again" in row.review

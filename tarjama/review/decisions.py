@@ -13,7 +13,8 @@ reviewers decide at once, and no one is told another reviewer's outcome.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polib
@@ -31,6 +32,8 @@ from tarjama.catalog import (
 from tarjama.catalog_store import Edit, read_catalog, update_catalog
 from tarjama.errors import InputError, TarjamaError
 from tarjama.fsio import locked
+from tarjama.memory import remember
+from tarjama.post_edit import record_approval
 from tarjama.review import events as log
 from tarjama.review.events import (
     Channel,
@@ -40,6 +43,7 @@ from tarjama.review.events import (
     Outcome,
     Published,
     PublishFailed,
+    RecordFailed,
     RunStarted,
     Superseded,
     TimedOut,
@@ -212,6 +216,7 @@ class Taken:
     decided: list[DecisionMade]
     published: list[Published | PublishFailed]
     waiting: list[str]
+    not_recorded: list[RecordFailed] = field(default_factory=list)
 
 
 def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
@@ -226,18 +231,18 @@ def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
         _, waiting = waiting_in_run(events, run_id)
         if review.current_run != run_id:
             return Taken([], [], waiting)
-        decided, published = [], []
+        decided, published, not_recorded = [], [], []
         for request in review.pending:
             made = _decide(workspace, slug, request, run_id, waiting)
             log.append(workspace, slug, made)
             decided.append(made)
             if made.outcome is Outcome.APPROVED:
                 waiting.remove(made.lang)
-                _remember(workspace, slug, made.lang, made.request)
+                not_recorded += _remember(workspace, slug, made.lang, made.request)
                 published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
         for made in _approved_unpublished(log.read(workspace, slug), run_id):  # a crash between the two
             published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
-        return Taken(decided, published, waiting)
+        return Taken(decided, published, waiting, not_recorded)
 
 
 def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id: str,
@@ -291,23 +296,28 @@ def stamp_approval(path: Path, reviewer: str, note: str = "", *, channel: Channe
     return update_catalog(path, change)
 
 
-def _remember(workspace: Workspace, slug: str, lang: str, request: str) -> None:
+def _remember(workspace: Workspace, slug: str, lang: str, request: str) -> list[RecordFailed]:
     """Add an approved language to the translation memory and its drafts' post-edit pairs to the record.
-    Neither undoes the approval when it cannot be written (`tarjama tm rebuild` makes the memory again)."""
-    import sqlite3
-
-    from tarjama.memory import remember
-    from tarjama.post_edit import record_approval
-
+    Neither undoes the approval when it cannot be written; a failure is recorded in the review log (status
+    and the desk say it, with its remedy) and returned for the run's log, never swallowed."""
     po = read_catalog(workspace.catalog_path(slug, lang))
+    failures = []
     try:
         remember(workspace, slug, lang, po)
-    except (OSError, sqlite3.Error):
-        pass
+    except (OSError, sqlite3.Error) as exc:
+        failures.append(RecordFailed(lang=lang, request=request, record="translation memory", reason=_reason(exc),
+                                     remedy="`tarjama tm rebuild` makes it again from the approved catalogs"))
     try:
         record_approval(workspace, slug, lang, po, request)
-    except OSError:
-        pass
+    except OSError as exc:
+        failures.append(RecordFailed(lang=lang, request=request, record="post-edit record", reason=_reason(exc)))
+    if failures:
+        log.append(workspace, slug, *failures)
+    return failures
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200] or type(exc).__name__
 
 
 def _apply_overrides(po: polib.POFile, workspace: Workspace, slug: str, lang: str, overrides: dict[str, str],

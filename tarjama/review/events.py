@@ -149,6 +149,18 @@ class PublishFailed(_Event):
     run_id: str | None = None
 
 
+class RecordFailed(_Event):
+    """An approval stands, but a record made from it could not be written (the translation memory, the
+    post-edit pairs): said where people look, so nothing a person approved is dropped without a word."""
+
+    event: Literal["record-failed"] = "record-failed"
+    lang: str
+    request: str | None = None
+    record: str  # "translation memory" or "post-edit record"
+    reason: str
+    remedy: str = ""
+
+
 class TimedOut(_Event):
     event: Literal["timed-out"] = "timed-out"
     run_id: str
@@ -156,7 +168,7 @@ class TimedOut(_Event):
 
 
 Event = Annotated[RunStarted | Superseded | Waiting | DecisionRequested | DecisionMade | Published | PublishFailed
-                  | TimedOut, Field(discriminator="event")]
+                  | RecordFailed | TimedOut, Field(discriminator="event")]
 _EVENT = TypeAdapter(Event)
 
 

@@ -20,6 +20,7 @@ from tarjama.review.events import (
     Outcome,
     Published,
     PublishFailed,
+    RecordFailed,
     RunStarted,
     Superseded,
     TimedOut,
@@ -58,6 +59,7 @@ class LanguageReview:
     version: int | None = None
     reason: str | None = None
     channel: Channel | None = None  # where the deciding reviewer's name came from
+    not_recorded: tuple[str, ...] = ()  # records of this approval that could not be written, each with its remedy
 
     @property
     def overdue(self) -> bool:
@@ -89,6 +91,7 @@ class LanguageReview:
                 text = f"timed out {since}"
             case _:
                 text = "not in review"
+        text += "".join(f"; {problem}" for problem in self.not_recorded)
         return text + (" (overdue)" if self.overdue else "")
 
 
@@ -158,13 +161,19 @@ def fold(events: list[Event]) -> ItemReview:
                 if previous is None or not previous.state.awaits_decision:
                     langs[e.lang] = LanguageReview(e.lang, ReviewState.PUBLISHED, e.at, e.run_id or
                                                    (previous.run_id if previous else None), reviewer, version=e.version,
-                                                   channel=previous.channel if previous else None)
+                                                   channel=previous.channel if previous else None,
+                                                   not_recorded=previous.not_recorded if previous else ())
             case PublishFailed():
                 previous = langs.get(e.lang)
                 if previous is None or not previous.state.awaits_decision:
                     langs[e.lang] = LanguageReview(e.lang, ReviewState.PUBLISH_FAILED, e.at, e.run_id,
                                                    previous.reviewer if previous else None, reason=e.reason,
                                                    channel=previous.channel if previous else None)
+            case RecordFailed():
+                previous = langs.get(e.lang)
+                if previous is not None and not previous.state.awaits_decision:
+                    problem = f"{e.record} not updated ({e.reason})" + (f": {e.remedy}" if e.remedy else "")
+                    langs[e.lang] = replace(previous, not_recorded=(*previous.not_recorded, problem))
             case TimedOut() if e.run_id == current:
                 for lang in e.langs:
                     if lang in langs and langs[lang].state.awaits_decision:
