@@ -173,12 +173,13 @@ def test_six_approvals_at_once_all_reach_the_memory_every_time(workspace) -> Non
         barrier = threading.Barrier(len(langs))
         errors: list[BaseException] = []
 
-        def approve_one(lang: str, round_: int = round_, barrier: threading.Barrier = barrier) -> None:
+        def approve_one(lang: str, round_: int = round_, barrier: threading.Barrier = barrier,
+                        errors: list[BaseException] = errors) -> None:
             po = catalog(lang, round_)
             barrier.wait()
             try:
                 remember(workspace, f"item-{lang}", lang, po)
-            except BaseException as exc:  # noqa: BLE001 - every failure is the finding
+            except BaseException as exc:  # every failure is the finding
                 errors.append(exc)
 
         threads = [threading.Thread(target=approve_one, args=(lang,)) for lang in langs]
