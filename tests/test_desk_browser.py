@@ -112,12 +112,19 @@ def test_translator_reviews_the_sample_and_publishes_french(desk_url, browser) -
             page.keyboard.press("Control+s")
             expect(row.locator('li.finding[data-check="dates"]')).to_be_visible()
             expect(row.locator('li.finding[data-check="numbers"]')).to_be_visible()
+            # the bar counts what the rows show, right after the save (no reload)
+            shown = page.locator("li.finding").count()
+            blocking = page.locator("li.finding.critical:not(.overridden)").count()
+            assert blocking >= 2
+            expect(page.locator("#count-findings")).to_have_text(str(shown))
+            expect(page.locator("#count-blocking")).to_have_text(str(blocking))
             box.fill(CORRECTION)
         box.focus()
         page.keyboard.press("Control+Enter")  # save as reviewed and move to the next segment
         expect(row.locator(".badge")).to_have_text("reviewed")
         expect(row.locator('li.finding.critical')).to_have_count(0)
         expect(page.locator("#count-reviewed")).to_have_text(str(index + 1))
+        expect(page.locator("#count-blocking")).to_have_text(str(page.locator("li.finding.critical:not(.overridden)").count()))
         if index < 3:
             expect(segments.nth(index + 1).locator("textarea")).to_be_focused()
     segments.first.locator("textarea").focus()

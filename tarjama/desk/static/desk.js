@@ -34,9 +34,12 @@
       list.append(item);
     }
     row.dataset.findings = aids.findings.length;
-    const total = document.querySelectorAll("li.finding").length;
-    const counter = document.getElementById("count-findings");
-    if (counter) counter.textContent = total;
+    // the bar counts what the rows show, blocking ones included, after every save
+    const counted = { "count-findings": "li.finding", "count-blocking": "li.finding.critical:not(.overridden)" };
+    for (const [id, selector] of Object.entries(counted)) {
+      const counter = document.getElementById(id);
+      if (counter) counter.textContent = document.querySelectorAll(selector).length;
+    }
   }
   function insert(row, button) {
     const area = textareaOf(row);
