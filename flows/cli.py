@@ -193,23 +193,35 @@ def _print_drafts(item: Item, langs: list[dict], chain: list[str]) -> None:
 
 def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str) -> None:
     """Start every item's run on the served deployment at once, then report each once it settles."""
-    from flows.control import LIVE, item_key, runs_of, start_run, wait_until_settled
+    from flows.control import LIVE, RETRIED, runs_of, start_item_run, wait_until_settled
+    from tarjama.drafts import DEFAULT_TARGETS
     from tarjama.review.state import item_review
     from tarjama.status import collect_status
 
     ui = server.rstrip("/").removesuffix("/api")
-    runs = []  # (item, run id): started here, or already in review with this very text
+    runs = []  # (item, run id): started here, or already in review with this very text and these options
+    refused = False
     for plan in planned:
         item = plan.item
         review = item_review(ws, item.slug)
         live = [r for r in runs_of(item.slug, ws, LIVE) if str(r.id) == review.current_run]
         if live and review.source_digest == item.digest:
-            typer.echo(f"{item.slug}: already in review with this text (run {live[0].id}); no second run")
-            runs.append((item, live[0].id))
-            continue
-        key = item_key(ws, item.source_path, item.digest) if plan.changed else None
-        run = start_run({"item_path": str(plan.path), **params}, name=item.slug, idempotency_key=key)
-        typer.echo(f"{item.slug}: run started on the served deployment; drafting ...")
+            differs = _options_differ(live[0].parameters, params)
+            if not differs:
+                typer.echo(f"{item.slug}: already in review with this text (run {live[0].name}); no second run")
+                runs.append((item, live[0].id))
+                continue
+            kept = [lang for lang in live[0].parameters.get("targets") or DEFAULT_TARGETS if lang not in params["targets"]]
+            if kept:
+                typer.echo(f"error: {item.slug}: in review for {', '.join(live[0].parameters.get('targets') or DEFAULT_TARGETS)}"
+                           f" (run {live[0].name}); {differs} would take {', '.join(kept)} out of review: add them "
+                           f"(--to {','.join(dict.fromkeys([*params['targets'], *kept]))}) or decide them first", err=True)
+                refused = True
+                continue
+            typer.echo(f"{item.slug}: in review (run {live[0].name}) with other options ({differs}); a run with these "
+                       "takes its place (reviewed segments are kept)")
+        run = start_item_run(ws, item.source_path, item.digest, {"item_path": str(plan.path), **params}, name=item.slug)
+        typer.echo(f"{item.slug}: run {run.name} started on the served deployment; drafting ...")
         runs.append((item, run.id))
     settled = wait_until_settled([run_id for _, run_id in runs])
     rows = collect_status(ws)
@@ -222,13 +234,27 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
         state = run.state.name if run.state else "?"
         typer.echo(f"  run state: {state}   {ui}/runs/flow-run/{run.id}")
         if run.state and run.state.is_paused():
-            waiting = [r.lang for r in rows if r.slug == item.slug] or ["fr"]
+            mine = {r.lang for r in rows if r.slug == item.slug and r.awaits_decision}
+            waiting = [lang for lang in run.parameters.get("targets") or params["targets"] if lang in mine] or ["fr"]
             typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang {waiting[0]} "
                        "--reviewer NAME`, the review desk, or the Resume button in the Prefect UI")
         elif run.state and run.state.is_completed():
             typer.echo("  every language was approved before and is unchanged: already published, no new decision needed")
         elif run.state and run.state.message:
-            typer.echo(f"  {run.state.message}")
+            typer.echo(f"  {run.state.message}", err=run.state.type in RETRIED)
+    failed = [run for run in settled.values() if run.state and run.state.type in RETRIED]
+    if failed or refused:
+        raise typer.Exit(1 if failed else 2)
+
+
+def _options_differ(running: dict, asked: dict) -> str:
+    """Which options of a run in review differ from the ones asked now ("--to", "--provider"); "" when none."""
+    from tarjama.drafts import DEFAULT_TARGETS
+
+    names = {"targets": "--to", "providers": "--provider", "suggest_from": "--suggest-from", "concurrency": "--concurrency"}
+    defaults = {"targets": list(DEFAULT_TARGETS), "providers": [], "suggest_from": [], "concurrency": None}
+    return ", ".join(flag for key, flag in names.items()
+                     if (running.get(key) or defaults[key]) != (asked.get(key) or defaults[key]))
 
 
 def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float,

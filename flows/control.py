@@ -12,6 +12,8 @@ wakes runs with pending requests too.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 from uuid import UUID
@@ -32,6 +34,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
 from prefect.states import Cancelled, Failed
 
+from tarjama.drafts import DEFAULT_TARGETS
 from tarjama.errors import TarjamaError
 from tarjama.review import events as log
 from tarjama.review.decisions import record_timeout, request_decision
@@ -67,9 +70,31 @@ def start_run(parameters: dict, *, name: str, idempotency_key: str | None = None
                           timeout=0, as_subflow=False, _sync=True)
 
 
-def item_key(workspace: Workspace, source_path: str, digest: str) -> str:
-    """One run per item text: the idempotency key the inbox watcher and ``translate`` share."""
-    return f"tarjama:{workspace.root}:{source_path}:{digest}"
+RETRIED = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
+RUN_OPTIONS = ("targets", "providers", "suggest_from", "concurrency")
+
+
+def item_key(workspace: Workspace, source_path: str, digest: str, params: dict | None = None) -> str:
+    """One run per item text and options: the idempotency key the inbox watcher and ``translate`` share (the
+    watcher's defaults and ``translate``'s are the same options, so the same key)."""
+    given = params or {}
+    options = {"targets": list(given.get("targets") or DEFAULT_TARGETS), "providers": list(given.get("providers") or []),
+               "suggest_from": list(given.get("suggest_from") or []), "concurrency": given.get("concurrency")}
+    digest_of_options = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
+    return f"tarjama:{workspace.root}:{source_path}:{digest}:{digest_of_options}"
+
+
+def start_item_run(workspace: Workspace, source_path: str, digest: str, parameters: dict, *, name: str) -> FlowRun:
+    """A run for an item's text and options: the one already started for them (a repeat start is a no-op),
+    unless that one failed, crashed or was cancelled: then a new one (an editor's retry is never answered with
+    the old failure). The retry's key names the run it replaces, so two retries at once still make one run."""
+    key = item_key(workspace, source_path, digest, parameters)
+    for _ in range(20):
+        run = start_run(parameters, name=name, idempotency_key=key)
+        if not (run.state and run.state.type in RETRIED):
+            return run
+        key = f"{item_key(workspace, source_path, digest, parameters)}:after:{run.id}"
+    return run
 
 
 def wait_until_settled(run_ids: list[UUID], timeout: float = 900) -> dict[UUID, FlowRun]:

@@ -23,7 +23,7 @@ from prefect import serve
 from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
-from flows.control import expire_overdue_reviews, item_key, start_run, wake_pending
+from flows.control import expire_overdue_reviews, start_item_run, wake_pending
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner
 from tarjama.ingest import Item, load_item
@@ -69,8 +69,8 @@ class InboxWatcher:
             return
 
         def start(path: Path, item: Item) -> FlowRun:
-            return start_run({"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug,
-                             idempotency_key=item_key(self.workspace, item.source_path, item.digest))
+            return start_item_run(self.workspace, item.source_path, item.digest,
+                                  {"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug)
 
         with ThreadPoolExecutor(max_workers=min(STARTS_AT_ONCE, len(due)), thread_name_prefix="inbox-start") as pool:
             futures = [(path, digest, item, pool.submit(start, path, item)) for path, digest, item in due]

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from flows.control import supersede, times_rescheduled
 from flows.review_gate import ReviewTimedOut, wait_for_reviews
+from flows.run_logs import quiet_deliberate_failures
 from flows.tasks import translate_language, write_catalogs
 from tarjama.drafts import DEFAULT_TARGETS, RUN_LOCK_WAIT, check_writable, item_run_lock, parse_targets
 from tarjama.errors import InputError, TarjamaError
@@ -32,6 +33,7 @@ from tarjama.review.decisions import claim_item, unpublished
 from tarjama.settings import load_settings
 from tarjama.workspace import Workspace, find_workspace
 
+quiet_deliberate_failures()  # this module is what a flow-run process loads: its failures stay one line
 LANGUAGES = ("fr", "en", "es", "de", "it", "pt", "tr")
 Language = Literal[LANGUAGES]  # type: ignore[valid-type]
 ProviderName = Literal[tuple(all_providers())]  # type: ignore[valid-type]

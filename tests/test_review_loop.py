@@ -282,3 +282,42 @@ def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
     assert [properties[k]["title"] for k in fields] == [
         "Item file", "Headline", "Body", "Languages", "MT providers", "Alternatives from"]
     assert "workspace" in deployment.parameters  # decided by the deployment, not shown in the form
+
+
+def run_logs(run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        return [log.message for log in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
+
+
+def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start_a_new_run(loop, prefect_harness,
+                                                                                          tmp_path) -> None:
+    from flows.control import LIVE, RETRIED, runs_of
+
+    _, libre = loop
+    ws = make_workspace(tmp_path / "retry", "retry-item.txt")
+    env = {**os.environ, "PREFECT_API_URL": prefect_harness, "TARJAMA_LIBRE_URL": libre.url}
+    item = str(ws.inbox / "retry-item.txt")
+    failed = tarjama(ws, env, "translate", item, "--provider", "deepl")  # no DeepL key: the run fails
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "run state: Failed" in failed.stdout and "deepl" in failed.stderr.lower()
+    first = [r for r in runs_of("retry-item", ws, list(RETRIED))]
+    assert len(first) == 1 and "\n" not in first[0].state.message
+    wait_for(lambda: any("Finished in state Failed" in m for m in run_logs(first[0].id)), 60, "the failed run's logs")
+    logs = run_logs(first[0].id)
+    assert not [m for m in logs if "Engine execution exited" in m or "Traceback" in m or "FailedRun" in m], logs
+
+    again = tarjama(ws, env, "translate", item, "--provider", "deepl")  # the same options: a new run, not the old one
+    assert again.returncode == 1 and "run state: Failed" in again.stdout
+    assert len(runs_of("retry-item", ws, list(RETRIED))) == 2
+
+    fixed = tarjama(ws, env, "translate", item, "--provider", "libre")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "run state: Suspended" in fixed.stdout and len(runs_of("retry-item", ws, LIVE)) == 1
+
+    other = tarjama(ws, env, "translate", item, "--provider", "libre", "--to", "de")
+    assert other.returncode == 2 and other.stderr.count("\n") == 1
+    assert "in review for fr, en" in other.stderr and "--to de,fr,en" in other.stderr
+    assert len(runs_of("retry-item", ws, LIVE)) == 1  # nothing merged, nothing started
