@@ -27,6 +27,7 @@ class Milestone(StrEnum):
     DECIDED = "tarjama.review.decided"
     PUBLISHED = "tarjama.published"
     PUBLICATION_FAILED = "tarjama.publication.failed"
+    INBOX_REFUSED = "tarjama.inbox.refused"
 
 
 def ui_base(settings: Settings) -> str:

@@ -1,9 +1,9 @@
 """``tarjama notify``: Prefect automations that post to a chat webhook at the review milestones.
 
-Three automations, created or replaced idempotently, each calling one Prefect
+Four automations, created or replaced idempotently, each calling one Prefect
 Webhook block (``tarjama-notify``) when its event arrives
 (:mod:`flows.events`): a language waits for review, a review is overdue, a
-publication failed. The body is ``{"text": "..."}``, the shape Slack's and
+publication failed, an inbox item was refused. The body is ``{"text": "..."}``, the shape Slack's and
 Mattermost's incoming webhooks take (Microsoft Teams' Workflows webhooks want an
 Adaptive Card instead: point them at a Slack-compatible relay, or edit the
 automation's payload in the Prefect UI). The URL is a secret: it is stored in
@@ -29,6 +29,7 @@ NOTIFIED = {
     "tarjama: notify when a language waits for review": Milestone.WAITING,
     "tarjama: notify when a review is overdue": Milestone.OVERDUE,
     "tarjama: notify when a publication fails": Milestone.PUBLICATION_FAILED,
+    "tarjama: notify when an inbox item is refused": Milestone.INBOX_REFUSED,
 }
 
 
@@ -41,7 +42,7 @@ def check_webhook(url: str) -> str:
 
 
 def ensure_notifications(url: str) -> list[str]:
-    """Save the webhook block and create or replace the three automations; one line per thing done."""
+    """Save the webhook block and create or replace the four automations; one line per thing done."""
     block = Webhook(url=SecretStr(check_webhook(url)), method="POST",
                     headers={"Content-Type": "application/json"})
     block_id = block.save(BLOCK_NAME, overwrite=True)

@@ -10,7 +10,8 @@ Beside Prefect's runner, two watcher threads:
   long ago it arrived (items dropped while serve was down are found at
   start). One run per item text: the run's idempotency key makes a second
   start for the same text return the first run. A dropped item that ingest
-  refuses is logged once, with the same one-line reason the CLI gives.
+  refuses is said once, with the same one-line reason the CLI gives, in
+  serve's terminal, in ``tarjama status`` and as a Prefect event.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
 from flows.control import expire_overdue_reviews, start_item_run, wake_pending
+from flows.events import Milestone, emit_milestone
 from tarjama.errors import TarjamaError
-from tarjama.inbox import InboxScanner
+from tarjama.inbox import InboxScanner, record_refusal
 from tarjama.ingest import Item, load_item
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
@@ -41,6 +43,19 @@ def _watch_reviews(workspace: Workspace, every: float, stop: threading.Event) ->
                 log.warning(line)
         except Exception as exc:  # the server may be restarting: try again next round
             log.debug("review watcher: %s", exc)
+
+
+def refuse(workspace: Workspace, settings: Settings, path: Path, digest: str, reason: str) -> None:
+    """An inbox file that gets no run is said where people look: serve's terminal, ``tarjama status``, and a
+    Prefect event (``tarjama.inbox.refused``, which ``tarjama notify`` posts to the chat)."""
+    line = f"inbox: {path.name}: not started: {reason}"
+    print(line, flush=True)
+    log.warning(line)
+    try:
+        record_refusal(workspace, path, digest, reason)
+    except (OSError, TarjamaError) as exc:
+        log.warning("inbox: %s: refusal not recorded for status (%s)", path.name, exc)
+    emit_milestone(Milestone.INBOX_REFUSED, settings, path.stem, [], line, file=workspace.relative(path), reason=reason)
 
 
 class InboxWatcher:
@@ -64,7 +79,7 @@ class InboxWatcher:
                 due.append((path, digest, load_item(path, self.workspace, timezone=self.settings.timezone)))
             except TarjamaError as error:
                 self.refused[path] = digest
-                log.warning("inbox: not started: %s", error)
+                refuse(self.workspace, self.settings, path, digest, str(error))
         if not due:
             return
 

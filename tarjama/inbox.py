@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from tarjama.errors import InputError
-from tarjama.fsio import atomic_write_text
+from tarjama.fsio import atomic_write_text, locked
 from tarjama.ingest import load_item
 from tarjama.manifest import all_manifests
 from tarjama.workspace import Workspace
@@ -90,3 +92,50 @@ class InboxScanner:
         stable = {path: digest for path, digest in current.items() if self._last.get(path) == digest}
         self._last = current
         return due_items(self.workspace, stable) if stable else {}
+
+
+REFUSED_FILE = "inbox-refused.json"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """An inbox file that got no run, and why (for as long as the file holds the text that was refused)."""
+
+    path: str  # relative to the workspace
+    reason: str
+    at: str
+
+
+def _refusals_path(workspace: Workspace) -> Path:
+    return workspace.root / ".tarjama" / REFUSED_FILE
+
+
+def _read_refusals(workspace: Workspace) -> dict[str, dict]:
+    try:
+        data = json.loads(_refusals_path(workspace).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record_refusal(workspace: Workspace, path: Path, digest: str, reason: str) -> None:
+    """Remember that ``path`` (with these bytes) was refused, so status shows it where people look."""
+    target = _refusals_path(workspace)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with locked(target.with_name(f".{REFUSED_FILE}.lock"), "the inbox refusals", timeout=10):
+        known = _read_refusals(workspace)
+        known[workspace.relative(path)] = {"digest": digest, "reason": reason,
+                                           "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        current = inbox_items(workspace)
+        kept = {name: entry for name, entry in known.items() if (workspace.root / name) in current}
+        atomic_write_text(target, json.dumps(kept, ensure_ascii=False, indent=1))
+
+
+def refusals(workspace: Workspace) -> list[Refusal]:
+    """The inbox files refused as they are now (a file changed since, or removed, is no longer listed)."""
+    current = inbox_items(workspace)
+    found = []
+    for name, entry in sorted(_read_refusals(workspace).items()):
+        if isinstance(entry, dict) and current.get(workspace.root / name) == entry.get("digest"):
+            found.append(Refusal(name, str(entry.get("reason", "")), str(entry.get("at", ""))))
+    return found

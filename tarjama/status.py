@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from tarjama.catalog import approval_holds, count_entries
 from tarjama.catalog_store import read_catalog
 from tarjama.errors import CatalogError
+from tarjama.inbox import refusals
 from tarjama.manifest import read_manifest
 from tarjama.review.state import ReviewState, item_review
 from tarjama.workspace import Workspace
@@ -51,7 +52,10 @@ class LanguageStatus:
 
 def collect_status(workspace: Workspace, run_states: RunStates | None = None) -> list[LanguageStatus]:
     """One row per item and language, items in name order; ``run_states`` adds each item's current run state."""
-    rows: list[LanguageStatus] = []
+    rows: list[LanguageStatus] = [
+        LanguageStatus(refused.path, "-", "", 0, 0, 0, 0, 0, refused.path, review="not started",
+                       problem=f"not started ({refused.at[:16].replace('T', ' ')}): {refused.reason}")
+        for refused in refusals(workspace)]
     if not workspace.translations.is_dir():
         return rows
     for item_dir in sorted(p for p in workspace.translations.iterdir() if p.is_dir()):

@@ -246,8 +246,23 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
         po = polib.pofile(str(ws.catalog_path(slug, "fr")))
         assert len(po) == 4 and po.percent_translated() == 0  # drafts are fuzzy
     serve_log = (ws.root / "serve.log").read_text()
-    assert "not-arabic.txt: the text is not Arabic" in serve_log
+    assert "inbox: not-arabic.txt: not started:" in serve_log and "the text is not Arabic" in serve_log
     assert not (ws.translations / "not-arabic").exists()
+    # the refusal is where people look: a row in `tarjama status`, and an event (which `tarjama notify` posts)
+    status = tarjama(ws, {**os.environ}, "status")
+    row = next(line for line in status.stdout.splitlines() if "not-arabic.txt" in line)
+    assert row.startswith("content/inbox/not-arabic.txt") and "not started" in row and "not Arabic" in row
+
+    def refused_event():
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            found = client.request("POST", "/events/filter", json={
+                "filter": {"event": {"name": ["tarjama.inbox.refused"]}}, "limit": 50}).json()["events"]
+        return [e for e in found if e["payload"].get("file") == "content/inbox/not-arabic.txt"] or None
+
+    event = wait_for(refused_event, 60, "the inbox refusal's event")[0]
+    assert "not Arabic" in event["payload"]["text"] and "not Arabic" in event["payload"]["reason"]
     shutil.copy(SAMPLE, ws.inbox / "dropped-later.txt")
     first = wait_for(lambda: next((r for r in runs_of("dropped-later", ws, LIVE) if r.state.name == "Suspended"), None),
                      120, "a run for an item dropped later")
