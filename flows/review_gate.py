@@ -78,9 +78,8 @@ def review_description(workspace: Workspace, slug: str, waiting: list[str], dead
              ""]
     last = [e for e in log.read(workspace, slug) if isinstance(e, log.DecisionMade)][-3:]
     if last:
-        lines += ["Last decisions:", ""] + [
-            f"- {escape_markdown(e.lang)}: {e.outcome.value} ({escape_markdown(e.reviewer)}, {e.channel.value})"
-            + (f": {escape_markdown('; '.join(e.blockers[:3]))}" if e.blockers else "") for e in last] + [""]
+        lines += ["Last decisions:", ""] + [f"- {escape_markdown(e.lang)}: {escape_markdown(e.describe())}"
+                                            for e in last] + [""]
     lines += ["| language | reviewed | drafted (fuzzy) | untranslated | catalog |", "|---|---|---|---|---|"]
     problems = []
     for lang in waiting:

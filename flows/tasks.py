@@ -116,8 +116,7 @@ def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
     workspace = Workspace(Path(workspace_root))
     taken = take_pending(workspace, slug, run_id)
     for made in taken.decided:
-        logger.info("%s %s: %s by %s (%s, request %s)", slug, made.lang, made.outcome.value, made.reviewer,
-                    made.channel.value, made.request)
+        logger.info("%s %s: %s (request %s)", slug, made.lang, made.describe(), made.request)
     _announce(workspace, slug, run_id, taken)
     for made in taken.decided:
         if made.outcome.value == "approved":
@@ -142,9 +141,7 @@ def _announce(workspace: Workspace, slug: str, run_id: str, taken: Taken) -> Non
         return
     settings = load_settings(workspace.config_file)
     for made in taken.decided:
-        why = f": {'; '.join(made.blockers[:2])}" if made.blockers else ""
-        emit_milestone(Milestone.DECIDED, settings, slug, [made.lang],
-                       f"{slug} {made.lang}: {made.outcome.value} by {made.reviewer} ({made.channel.value}){why}",
+        emit_milestone(Milestone.DECIDED, settings, slug, [made.lang], f"{slug} {made.lang}: {made.describe(2)}",
                        run_id=run_id, outcome=made.outcome.value, reviewer=made.reviewer, channel=made.channel.value,
                        request=made.request)
     for event in taken.published:

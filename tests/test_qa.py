@@ -159,6 +159,8 @@ def test_a_wrong_number_is_refused_then_approved_with_an_override_recorded_in_lo
     take_pending(ws, SLUG, "run-1")
     made = {e.request: e for e in log.read(ws, SLUG) if isinstance(e, DecisionMade)}
     assert made[refused.request].outcome is Outcome.REFUSED and "p1.s1:numbers" in made[refused.request].blockers[0]
+    # said as the run's refusal of what the reviewer asked, never as if the reviewer refused
+    assert made[refused.request].describe().startswith("approval requested by Amina (cli) refused: p1.s1:numbers")
     assert APPROVED_BY not in polib.pofile(str(ws.catalog_path(SLUG, "fr"))).metadata  # nothing written
 
     reasons = {"p1.s1:numbers": "the ministry's release gives 2052", "p1.s1:numbers-across": "en to be corrected"}

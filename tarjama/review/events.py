@@ -127,6 +127,23 @@ class DecisionMade(_Event):
     blockers: list[str] = []
     overrides: dict[str, str] = {}  # the QA findings this approval let pass, with the reviewer's reasons
 
+    def describe(self, limit: int = 3) -> str:
+        """One line for the run's log, its Resume description and notifications. A refusal is the run's, not
+        the reviewer's: "approval requested by Samia (desk) refused: p1.s2: not reviewed (fuzzy)"."""
+        who = f"{self.reviewer} ({self.channel.value})"
+        why = "; ".join(self.blockers[:limit]) + (f" (and {len(self.blockers) - limit} more)" if len(self.blockers) > limit
+                                                   else "")
+        asked = "approval" if self.decision is Decision.APPROVE else "request for changes"
+        match self.outcome:
+            case Outcome.APPROVED:
+                return f"approved by {who}"
+            case Outcome.CHANGES_REQUESTED:
+                return f"changes requested by {who}" + (f": {self.note}" if self.note else "")
+            case Outcome.REFUSED:
+                return f"{asked} requested by {who} refused: {why}"
+            case _:
+                return f"{asked} by {who} not taken: {why}"
+
 
 class Published(_Event):
     """A language's version went live; ``paths`` are the files written, relative to the workspace."""
