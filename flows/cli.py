@@ -109,7 +109,7 @@ def translate(
     """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
     from tarjama.drafts import check_writable, item_run_lock, parse_targets
     from tarjama.ingest import load_item
-    from tarjama.manifest import read_manifest
+    from tarjama.manifest import read_manifest, refuse_same_text
     from tarjama.mt.providers import all_providers
     from tarjama.settings import load_settings
 
@@ -121,6 +121,7 @@ def translate(
         items, taken = [], {}
         for path in paths:  # every item is read before anything else happens
             item = load_item(path, ws, taken, timezone=settings.timezone)
+            refuse_same_text(ws, item)
             taken[item.slug] = item.source_path
             items.append((path, item))
         planned: list[_Planned] = []

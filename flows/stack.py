@@ -141,7 +141,7 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
             print(f"handing {item} to the review loop ...", flush=True)
             subprocess.run([sys.executable, "-m", "flows.cli", "translate", item, "--workspace", str(workspace.root)],
                            env=env, check=False, cwd=workspace.root)
-            _banner(port, desk_port, password, placeholder)
+            _banner(port, desk_port, password, placeholder, _sample_state(workspace))
             if not hold:
                 return
             while server.alive() and runner.alive() and desk.alive():
@@ -162,8 +162,36 @@ def _deployment_ready(api: str) -> bool:
     return response.status_code == 200 and response.json().get("status") == "READY"
 
 
-def _banner(port: int, desk_port: int, password: str, placeholder: bool) -> None:
+def _sample_state(workspace: Workspace) -> str:
+    """"waiting" when a language of the sample waits for review, "published" when every one is published and
+    unchanged, else "other": the banner says one true thing about it."""
+    from tarjama.status import collect_status
+
+    rows = [r for r in collect_status(workspace) if r.slug == Path(SAMPLE).stem]
+    if any(r.awaits_decision for r in rows):
+        return "waiting"
+    if rows and all(r.review_state == "published" and "changed since" not in r.review for r in rows):
+        return "published"
+    return "other"
+
+
+def _banner(port: int, desk_port: int, password: str, placeholder: bool, state: str = "waiting") -> None:
     slug = Path(SAMPLE).stem
+    if state != "waiting":
+        what = ("every language of the sample was approved and published before, and nothing changed since: "
+                "nothing waits for review" if state == "published" else
+                "the sample is not waiting for review (see `tarjama status`)")
+        print(f"""
+tarjama is running.
+  Review desk:  http://127.0.0.1:{desk_port}   (log in as {DEMO_REVIEWER} / {password}; reviews fr and en)
+  Prefect UI:   http://127.0.0.1:{port}
+  {slug}: {what}.
+  Published:    content/published/fr/, content/published/en/, content/published/ar/
+Next: drop another Arabic item into content/inbox/ (it gets a run within seconds), or edit a segment of
+  translations/{slug}/fr.po and run `tarjama translate {SAMPLE}` to review the change.
+  `tarjama status` shows what waits for whom. Ctrl-C stops everything.
+""", flush=True)
+        return
     note = ("  MT:           google, then mymemory; where neither is reachable (no internet), the demo's placeholder\n"
             "                provider wrote stand-in drafts (\"[fr] ...\", transliterated Arabic) so that the loop can\n"
             "                be walked: replace them with real translations as you review.\n") if placeholder else ""

@@ -26,8 +26,9 @@ from flows.run_logs import quiet_deliberate_failures
 from flows.tasks import translate_language, write_catalogs
 from tarjama.drafts import DEFAULT_TARGETS, RUN_LOCK_WAIT, check_writable, item_run_lock, parse_targets
 from tarjama.errors import InputError, TarjamaError
-from tarjama.inbox import save_pasted_item
+from tarjama.inbox import pasted_slug, save_pasted_item
 from tarjama.ingest import load_item
+from tarjama.manifest import refuse_same_text
 from tarjama.mt.providers import all_providers
 from tarjama.review.decisions import claim_item, unpublished
 from tarjama.settings import load_settings
@@ -42,10 +43,11 @@ ProviderName = Literal[tuple(all_providers())]  # type: ignore[valid-type]
 def _run_name() -> str:
     params = flow_run.parameters
     path = params.get("item_path")
-    if not path:
-        return "pasted-item"
     try:
         workspace = find_workspace(params.get("workspace"))
+        if not path:
+            return pasted_slug(workspace, params.get("headline"), params.get("body") or "") if params.get("body") \
+                else "pasted-item"
         return load_item(_resolve(workspace, path), workspace).slug
     except Exception:  # a name only; the run itself reports the problem
         return Path(path).stem or "item"
@@ -99,6 +101,7 @@ def translate_article(
         else:
             raise InputError("give item_path (a file under content/inbox/) or paste the item's body")
         item = load_item(path, ws, timezone=settings.timezone)
+        refuse_same_text(ws, item)
         run_id = str(flow_run.id)
         if deployment.id is not None and (restarts := times_rescheduled(run_id)) > settings.workers.max_restarts:
             raise TarjamaError(f"{item.slug}: its workers stopped {restarts} times while running it (more than "

@@ -33,8 +33,7 @@ def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now:
     if not body or not body.strip():
         raise InputError("form field 'body': paste the Arabic text of the item")
     now = now or dt.datetime.now(dt.UTC)
-    digest = hashlib.sha1(f"{headline or ''}\n{body}".encode()).hexdigest()[:10]
-    front = {"date": now.date().isoformat(), "slug": f"pasted-{now:%Y%m%d}-{digest}"}
+    front = {"date": now.date().isoformat(), "slug": pasted_slug(workspace, headline, body, now)}
     if headline and headline.strip():
         front = {"headline": headline.strip(), **front}
     text = f"---\n{yaml.safe_dump(front, allow_unicode=True, sort_keys=False)}---\n\n{body.strip()}\n"
@@ -52,6 +51,16 @@ def save_pasted_item(workspace: Workspace, headline: str | None, body: str, now:
     finally:
         staging.unlink(missing_ok=True)
     return path
+
+
+def pasted_slug(workspace: Workspace, headline: str | None, body: str, now: dt.datetime | None = None) -> str:
+    """The slug of a pasted item: the one its text was saved under already (any day), else today's. The run is
+    named with it from its start, so the Prefect UI, status and the desk say the same name."""
+    digest = hashlib.sha1(f"{headline or ''}\n{body}".encode()).hexdigest()[:10]
+    earlier = sorted(workspace.inbox.glob(f"pasted-*-{digest}.md")) if workspace.inbox.is_dir() else []
+    if earlier:
+        return earlier[0].stem
+    return f"pasted-{(now or dt.datetime.now(dt.UTC)):%Y%m%d}-{digest}"
 
 
 def inbox_items(workspace: Workspace) -> dict[Path, str]:

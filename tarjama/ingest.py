@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from frontmatter import YAMLHandler
 
+from tarjama.arabic import words
 from tarjama.dates import DateError, normalise_date
 from tarjama.errors import InputError
 from tarjama.manifest import read_manifest
@@ -50,6 +51,12 @@ class Item:
     date: str | None = None
     source_url: str | None = None
     uri: str | None = None
+
+    @property
+    def text_digest(self) -> str:
+        """The item's words (headline and body, folded), whatever file holds them: the same text pasted into
+        the Run form, dropped as .txt or given as .md has one text digest and three file digests."""
+        return hashlib.sha256(" ".join(words(" ".join(filter(None, [self.headline, *self.paragraphs])))).encode()).hexdigest()
 
 
 def load_item(path: str | Path, workspace: Workspace, taken: dict[str, str] | None = None, *,

@@ -75,3 +75,16 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
     assert "nothing left running" in rest
     wait_for(lambda: not processes_mentioning(str(workspace.root)), 30, "every process of the demo to exit")
     assert processes_mentioning(f"--port {port}") == [] and processes_mentioning(f"--port {desk_port}") == []
+
+    # restarted: the sample is published and unchanged, and the demo says that one true thing
+    again = subprocess.Popen([sys.executable, "-m", "flows.cli", "demo", "--port", str(port), "--desk-port", str(desk_port),
+                              "--workspace", str(workspace.root)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    try:
+        output = read_until(again, "Ctrl-C stops everything", 240)
+    finally:
+        again.send_signal(signal.SIGINT)
+        again.communicate(timeout=60)
+    assert "already published, no new decision needed" in output and "nothing waits for review" in output
+    assert "waits for review" not in output.replace("nothing waits for review", "")
+    assert "tarjama approve" not in output

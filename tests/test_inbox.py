@@ -62,3 +62,47 @@ def test_pasted_item_is_saved_once_and_bad_text_never_reaches_the_inbox(workspac
     with pytest.raises(InputError, match="form field 'body'"):
         save_pasted_item(workspace, "عنوان", "   ")
     assert sorted(p.name for p in workspace.inbox.iterdir()) == sorted(["000_220f3de444a27c17.txt", path.name])
+
+
+def test_a_pasted_items_run_name_is_its_slug_from_the_start_and_stays_it(workspace) -> None:
+    import datetime as dt
+
+    from tarjama.inbox import pasted_slug
+
+    day = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    expected = pasted_slug(workspace, "عنوان", ARABIC, day)
+    assert save_pasted_item(workspace, "عنوان", ARABIC, now=day).stem == expected
+    later = day + dt.timedelta(days=3)  # pasted again another day: the same item, not a new slug
+    assert pasted_slug(workspace, "عنوان", ARABIC, later) == expected
+    assert save_pasted_item(workspace, "عنوان", ARABIC, now=later).stem == expected
+
+
+def test_the_same_text_pasted_dropped_or_given_as_another_file_is_said_to_be_in_review(workspace, libre) -> None:
+    import datetime as dt
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tarjama.drafts import draft_item
+    from tarjama.manifest import refuse_same_text
+    from tarjama.mt.engine import MTEngine
+    from tarjama.review.decisions import claim_item, open_review
+    from tests.conftest import settings_for
+
+    text = f"{ARABIC}\n\nوأكد المتحدث أن البرنامج سيبدأ قريبا."
+    (workspace.inbox / "wire.txt").write_text(text + "\n", encoding="utf-8")
+    first = load_item(workspace.inbox / "wire.txt", workspace)
+    draft_item(workspace, first, ["fr"], MTEngine(settings_for(libre)))
+    claim_item(workspace, "wire", "run-1", first.digest, ["fr"], ["libre"])
+    open_review(workspace, "wire", "run-1", ["fr"], dt.timedelta(days=1))
+
+    pasted = load_item(save_pasted_item(workspace, None, text), workspace)
+    (workspace.inbox / "again.md").write_text(f"---\ndate: 2026-12-01\n---\n\n{text}\n", encoding="utf-8")
+    for other in (pasted, load_item(workspace.inbox / "again.md", workspace)):
+        assert other.slug != "wire" and other.digest != first.digest and other.text_digest == first.text_digest
+        with pytest.raises(InputError, match=r"the same text is already in review as wire \(content/inbox/wire\.txt\)"):
+            refuse_same_text(workspace, other)
+    refuse_same_text(workspace, first)  # the item itself, run again, is not a duplicate of itself
+    result = CliRunner().invoke(app, ["translate", str(workspace.inbox / "again.md"), "-w", str(workspace.root)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "already in review as wire" in result.output
+    assert not (workspace.translations / "again").exists()
