@@ -347,6 +347,23 @@ def check(
     raise typer.Exit(1 if blocking else 0)
 
 
+@app.command("mark-reviewed")
+def mark_reviewed_command(slug: str, lang: LangOption, reviewer: ReviewerOption,
+                          segments: Annotated[list[str] | None, typer.Argument(
+                              help="Segment ids (p1.s2 ...); none: every translated segment.")] = None,
+                          workspace: WorkspaceOption = None) -> None:
+    """Mark segments reviewed (clear fuzzy) without a PO editor, under the catalog's lock, audited."""
+    from tarjama.editing import mark_reviewed
+
+    try:
+        check_lang(lang, field="--lang")
+        marked = mark_reviewed(find_workspace(workspace), slug, lang, list(segments or []), reviewer=reviewer)
+    except TarjamaError as error:
+        fail(error)
+    typer.echo(f"{slug} {lang}: {len(marked)} segment(s) marked reviewed" + (f" ({', '.join(marked)})" if marked else "")
+               + f"; approve with `tarjama approve {slug} --lang {lang} --reviewer \"{reviewer}\"`")
+
+
 @app.command("request-changes")
 def request_changes(slug: str, lang: LangOption, reviewer: ReviewerOption, note: NoteOption = "",
                     wait: WaitOption = 120, workspace: WorkspaceOption = None) -> None:

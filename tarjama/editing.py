@@ -147,6 +147,44 @@ def save_segment(workspace: Workspace, slug: str, lang: str, segment_id: str, *,
     return STORE.update(path, change)
 
 
+def mark_reviewed(workspace: Workspace, slug: str, lang: str, segments: list[str], *, reviewer: str,
+                  now: dt.datetime | None = None) -> list[str]:
+    """Clear fuzzy on translated segments (all of them, or those named), as a translator does in a PO editor,
+    through the catalog store (locked, atomic, audited); the segments marked. A named segment that is missing or
+    untranslated is refused in one line and nothing is written."""
+    now = now or now_utc()
+    path = workspace.catalog_path(slug, lang)
+    if not path.exists():
+        raise InputError(f"no catalog for {slug} in {lang}: see `tarjama status` for what is translated")
+    if not reviewer.strip():
+        raise InputError("--reviewer: give your name; it is recorded with each segment marked")
+
+    def change(edit: Edit) -> list[str]:
+        entries = {e.msgctxt: e for e in edit.po or [] if not e.obsolete and e.msgctxt}
+        for segment in segments:
+            if segment not in entries:
+                raise InputError(f"{slug}/{lang}: no segment {segment!r}; `tarjama check {slug}` lists them")
+            if not entries[segment].msgstr:
+                raise InputError(f"{slug}/{lang}: {segment} is untranslated; translate it before marking it reviewed")
+        chosen = [entries[s] for s in segments] if segments else [e for e in entries.values() if e.msgstr]
+        marked = []
+        for entry in chosen:
+            if FUZZY not in entry.flags:
+                continue
+            before = _snapshot(entry)
+            entry.flags = [f for f in entry.flags if f != FUZZY]
+            marked.append(entry.msgctxt)
+            edit.audit.append({"at": now.isoformat(), "reviewer": reviewer, "segment": entry.msgctxt,
+                               "before": before, "after": _snapshot(entry)})
+        if marked:
+            edit.po.metadata["Last-Translator"] = reviewer
+            edit.po.metadata["PO-Revision-Date"] = now.strftime("%Y-%m-%d %H:%M+0000")
+            edit.changed = True
+        return marked
+
+    return STORE.update(path, change)
+
+
 def _snapshot(entry: polib.POEntry) -> dict:
     return {"text": entry.msgstr, "fuzzy": FUZZY in entry.flags, "comment": entry.tcomment or ""}
 

@@ -217,3 +217,29 @@ def test_topology_commands_refuse_bad_input_in_one_line(workspace, args, env, me
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "secret-path" not in proc.stderr  # a webhook URL is a secret, even a wrong one
+
+
+def test_mark_reviewed_clears_fuzzy_without_an_editor_under_the_lock_and_audited(workspace, sample, libre) -> None:
+    import json
+
+    import polib
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    draft_item(workspace, load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
+    path = workspace.catalog_path(SLUG, "fr")
+    runner = CliRunner()
+    one = runner.invoke(app, ["mark-reviewed", SLUG, "p2.s1", "--lang", "fr", "-r", "Amina", "-w", str(workspace.root)])
+    assert one.exit_code == 0 and "1 segment(s) marked reviewed (p2.s1)" in one.output
+    fuzzy = {e.msgctxt: e.fuzzy for e in polib.pofile(str(path))}
+    assert fuzzy == {"p1.s1": True, "p1.s2": True, "p2.s1": False, "p3.s1": True}
+    before = path.read_bytes()
+    missing = runner.invoke(app, ["mark-reviewed", SLUG, "p9.s9", "--lang", "fr", "-r", "Amina", "-w", str(workspace.root)])
+    assert missing.exit_code == 2 and "no segment 'p9.s9'" in missing.output and path.read_bytes() == before
+    rest = runner.invoke(app, ["mark-reviewed", SLUG, "--lang", "fr", "-r", "Amina", "-w", str(workspace.root)])
+    assert rest.exit_code == 0 and "3 segment(s) marked reviewed" in rest.output
+    assert not any(e.fuzzy for e in polib.pofile(str(path)))
+    audit = [json.loads(line) for line in path.with_suffix(".audit.jsonl").read_text().splitlines()]
+    assert sorted(a["segment"] for a in audit) == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
+    assert all(a["reviewer"] == "Amina" and a["before"]["fuzzy"] and not a["after"]["fuzzy"] for a in audit)

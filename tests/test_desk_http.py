@@ -63,6 +63,9 @@ def test_login_sets_a_strict_httponly_session_and_rotates_it(desk) -> None:
     before = client.cookies.get(COOKIE)
     wrong = client.post("/login", data={"name": "Amina", "password": "nope", "csrf": csrf_of(page.text)})
     assert wrong.status_code == 401 and "Wrong name or password." in wrong.text
+    assert 'value="Amina"' in wrong.text  # the name stays; only the password is typed again
+    hostile = client.post("/login", data={"name": '"><script>x</script>', "password": "nope", "csrf": csrf_of(page.text)})
+    assert "<script>x</script>" not in hostile.text and "&lt;script&gt;" in hostile.text
     no_csrf = client.post("/login", data={"name": "Amina", "password": PASSWORD})
     assert no_csrf.status_code == 403
     ok = client.post("/login", data={"name": "Amina", "password": PASSWORD, "csrf": csrf_of(page.text)}, follow_redirects=False)
@@ -97,7 +100,10 @@ def test_review_page_shows_source_draft_and_machine_output(desk) -> None:
     page = amina.get(f"/review/{SLUG}/fr").text
     assert 'class="source arabic" lang="ar" dir="rtl">شارك السيد هشام ملاطي' in page
     assert "Machine output (libre):" in page and page.count('class="segment state-fuzzy"') == 4
-    assert amina.get("/review/no-such-item/fr").status_code == 404
+    missing = amina.get("/review/no-such-item/fr")
+    assert missing.status_code == 404 and "There is no item &#39;no-such-item&#39;" in missing.text
+    assert "Not allowed" not in missing.text and "Not found" in missing.text
+    assert amina.get("/review/..%2F..%2Fetc/fr").status_code in (400, 404)
 
 
 def test_edits_need_csrf_are_audited_and_stale_ones_are_refused(desk) -> None:

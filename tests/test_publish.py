@@ -297,3 +297,10 @@ def test_naive_time_in_front_matter_publishes_end_to_end(workspace, libre, ninjs
     doc = json.loads((workspace.published / "fr" / f"{item.slug}.json").read_text(encoding="utf-8"))
     assert doc["contentcreated"] == "2015-07-23T19:25:42+00:00" and not list(ninjs_validator.iter_errors(doc))
     assert "23 juillet 2015" in (workspace.published / "fr" / f"{item.slug}.html").read_text(encoding="utf-8")
+
+
+def test_french_writes_the_first_of_the_month_1er() -> None:
+    from tarjama.publish.locale_text import long_date
+
+    assert long_date("2026-12-01", "fr") == "1er décembre 2026"
+    assert long_date("2026-12-11", "fr") == "11 décembre 2026" and long_date("2026-12-01", "en") == "1 December 2026"

@@ -126,7 +126,8 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
     async def denied(request: Request, exc: Denied):
         if _wants_json(request):
             return JSONResponse({"error": exc.message}, status_code=exc.status)
-        return templates.TemplateResponse(request, "message.html", {"title": "Not allowed", "message": exc.message,
+        title = {404: "Not found", 400: "Not accepted", 409: "Not done"}.get(exc.status, "Not allowed")
+        return templates.TemplateResponse(request, "message.html", {"title": title, "message": exc.message,
                                                                     "reviewer": None, "csrf": ""}, status_code=exc.status)
 
     def reviewers() -> dict[str, Reviewer]:
@@ -184,7 +185,7 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
         valid = await run_in_threadpool(verify_password, form.get("password", ""), stored)
         if reviewer is None or not valid:
             return render(request, "login.html", {"csrf": session.csrf, "error": LOGIN_MESSAGES["wrong"],
-                                                  "reviewer": None}, status=401)
+                                                  "reviewer": None, "name": form.get("name", "")[:80]}, status=401)
         sessions.drop(request.cookies.get(COOKIE))
         sid, _ = sessions.new(reviewer.name)
         response = RedirectResponse("/", status_code=303)
@@ -213,6 +214,10 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
     async def review_page(request: Request, slug: str, lang: str):
         session, reviewer = require(request, lang)
         try:
+            if not workspace.item_dir(slug).is_dir():
+                raise InputError(f"There is no item {slug!r}: the queue lists the items waiting for review.")
+            if not workspace.catalog_path(slug, lang).is_file():
+                raise InputError(f"{slug} has no {lang} translation: the queue lists the items waiting for review.")
             segments, counts, meta = await run_in_threadpool(segment_views, workspace, slug, lang)
             state = item_review(workspace, slug).langs.get(lang)
         except TarjamaError as error:

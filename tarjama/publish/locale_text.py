@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from babel import Locale
 from babel.dates import format_date
 
@@ -44,7 +46,12 @@ def language_name(lang: str) -> str:
 
 
 def long_date(value: str | None, lang: str) -> str | None:
-    """"30 janvier 2025", "30 January 2025", "30 يناير 2025"."""
+    """"30 janvier 2025", "30 January 2025", "30 يناير 2025"; French writes the first of the month "1er"
+    (Babel's CLDR pattern has no ordinal, so that one day is mended here)."""
     if not value:
         return None
-    return format_date(calendar_day(value), format="long", locale=_DATE_LOCALES.get(lang, lang))
+    day = calendar_day(value)
+    text = format_date(day, format="long", locale=_DATE_LOCALES.get(lang, lang))
+    if lang.split("_")[0] == "fr" and day.day == 1:
+        text = re.sub(r"^1(?=\s)", "1er", text)
+    return text
