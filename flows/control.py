@@ -48,7 +48,8 @@ DEPLOYMENT_NAME = "tarjama"
 DEPLOYMENT = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 SETTLED = {StateType.PAUSED, StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
-POLL = 0.3
+POLL = 0.3  # seconds between looks at the runs' states (API calls)
+LOG_POLL = 0.1  # seconds between looks at the review log (a local file read) while a sender waits for its outcome
 
 
 def deployment_is_served() -> bool:
@@ -188,7 +189,7 @@ def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait:
                     reviewer=result.request.reviewer, note=result.request.note, channel=result.request.channel,
                     outcome=Outcome.IGNORED, blockers=[why]))
                 continue
-        time.sleep(POLL)
+        time.sleep(LOG_POLL)
 
 
 def wake(run_id: str, events: list[log.Event], request_id: str) -> bool:

@@ -128,6 +128,27 @@
     });
   }
 
+  const decisionForm = document.getElementById("decision-form");
+  if (decisionForm) {
+    // a decision goes to the item's run, which checks the catalog and publishes: say so while it works
+    decisionForm.addEventListener("submit", function (event) {
+      const status = document.getElementById("decision-status");
+      const chosen = event.submitter ? event.submitter.value : "approve";
+      if (event.submitter) {  // the button pressed still reaches the server once the buttons are disabled
+        const hidden = document.createElement("input");
+        hidden.type = "hidden"; hidden.name = event.submitter.name; hidden.value = chosen;
+        decisionForm.append(hidden);
+      }
+      for (const button of decisionForm.querySelectorAll("button")) button.disabled = true;
+      decisionForm.setAttribute("aria-busy", "true");
+      if (status) {
+        status.textContent = chosen === "approve"
+          ? "Sending for publication: the run checks the catalog, then publishes (a few seconds)…"
+          : "Sending the request for changes to the run…";
+      }
+    });
+  }
+
   document.addEventListener("keydown", function (event) {
     const row = event.target.closest && event.target.closest("li.segment");
     if (event.altKey && (event.code === "KeyN" || event.code === "KeyF")) {
