@@ -42,6 +42,8 @@ bench: $(STAMP)
 	-$(BIN)/python -m benchmarks.bench_desk  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_engines  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_workbench  # each prints PASS or FAIL; all run
+	-$(BIN)/python -m benchmarks.bench_qa  # the QA gate on NTREX-128 (../shared): false alarms and recall
+	-$(BIN)/python -m benchmarks.bench_approval --items 10  # approve to published on tarjama serve
 	-$(BIN)/python -m benchmarks.bench_workers --items 20  # the README's figures: --items 200 (about an hour)
 
 clean:
