@@ -29,6 +29,7 @@ from flows.events import Milestone, emit_milestone
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner, record_refusal
 from tarjama.ingest import Item, load_item
+from tarjama.manifest import refuse_same_text
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
@@ -76,7 +77,9 @@ class InboxWatcher:
             if digest in (self.refused.get(path), self.started.get(path)):
                 continue
             try:
-                due.append((path, digest, load_item(path, self.workspace, timezone=self.settings.timezone)))
+                item = load_item(path, self.workspace, timezone=self.settings.timezone)
+                refuse_same_text(self.workspace, item)
+                due.append((path, digest, item))
             except TarjamaError as error:
                 self.refused[path] = digest
                 refuse(self.workspace, self.settings, path, digest, str(error))
