@@ -212,12 +212,16 @@ def _approvals_follow_the_channel_rule(ws, env: dict[str, str]) -> None:
     assert f"published: content/published/fr/{slug}.html" in approved.stdout and published.exists()
     status = cli(env, "status", "--workspace", str(ws.root))
     assert "approved by Amina (cli, not verified)" in status.stdout
-    with prefect_client(env) as client:  # the milestones are in the Event Feed, about the item
-        found = client.request("POST", "/events/filter", json={
-            "filter": {"event": {"prefix": ["tarjama."]}, "resource": {"id": [f"tarjama.item.{slug}"]}},
-            "limit": 50}).json()["events"]
-    names = {e["event"] for e in found}
-    assert {"tarjama.review.waiting", "tarjama.review.decided", "tarjama.published"} <= names
+    wanted = {"tarjama.review.waiting", "tarjama.review.decided", "tarjama.published"}
+
+    def milestones() -> list[dict] | None:  # the run's events reach the Event Feed after approve has returned
+        with prefect_client(env) as client:
+            found = client.request("POST", "/events/filter", json={
+                "filter": {"event": {"prefix": ["tarjama."]}, "resource": {"id": [f"tarjama.item.{slug}"]}},
+                "limit": 50}).json()["events"]
+        return found if wanted <= {e["event"] for e in found} else None
+
+    found = wait_for(milestones, 60, "the milestones in the Event Feed, about the item")
     decided = next(e for e in found if e["event"] == "tarjama.review.decided")
     assert (decided["payload"]["channel"], decided["payload"]["outcome"]) == ("cli", "approved")
     assert decided["resource"]["tarjama.languages"] == "fr"
