@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
+from pydantic import ValidationError
 
 from flows.forms import decision_form
 from flows.tasks import artifact_key, take_decisions
@@ -145,8 +146,15 @@ def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: 
                                  description=f"Review of {slug}: waiting for {', '.join(waiting)}")
         logger.info("%s waits for review in %s", slug, ", ".join(waiting))
         remaining = max(1, int((deadline - now_utc()).total_seconds()))
-        answer = suspend_flow_run(wait_for_input=decision_form(waiting, description), key=key,
-                                  timeout=remaining + GRACE_SECONDS)
+        try:
+            answer = suspend_flow_run(wait_for_input=decision_form(waiting, description), key=key,
+                                      timeout=remaining + GRACE_SECONDS)
+        except ValidationError:
+            # woken with no decision: the restart automation rescheduled this run while it waited (a late heartbeat
+            # after its suspension), or a resume without input. Nothing was decided: wait again, under the next key
+            # (replays take the same path, so the keys stay stable).
+            logger.info("%s: woken without a decision; waiting again for review", slug)
+            continue
         if not answer.request:  # typed into the Prefect UI: record it as a request (stable id for replays)
             request_id = f"{run_id[:8]}-{key}"
             if request_result(log.read(workspace, slug), request_id) is None:

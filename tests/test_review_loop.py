@@ -97,10 +97,12 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
     assert 'hreflang="en"' in fr_page.read_text(encoding="utf-8")  # fr links to the new English version
     assert len(sample_requests(libre, ws)) == 8  # no MT request after any resume
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
     with get_client(sync_client=True) as client:  # how much each approval's drafts were edited, for operators
-        edits = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"post-edit-{SLUG.replace('_', '-')}-fr"])))
+        edits = client.read_artifacts(artifact_filter=ArtifactFilter(  # this run's: other modules publish the sample too
+            key=ArtifactFilterKey(any_=[f"post-edit-{SLUG.replace('_', '-')}-fr"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
     assert edits and "| libre | 4 | 75% |" in edits[0].data  # one segment of four corrected
 
     outcomes = [(e.lang, e.outcome.value) for e in log.read(ws, SLUG) if isinstance(e, log.DecisionMade)]
