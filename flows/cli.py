@@ -194,8 +194,7 @@ def _print_drafts(item: Item, langs: list[dict], chain: list[str]) -> None:
 
 def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str) -> None:
     """Start every item's run on the served deployment at once, then report each once it settles."""
-    from flows.control import LIVE, RETRIED, runs_of, start_item_run, wait_until_settled
-    from tarjama.drafts import DEFAULT_TARGETS
+    from flows.control import LIVE, RETRIED, run_options, runs_of, start_item_run, wait_until_settled
     from tarjama.review.state import item_review
     from tarjama.status import collect_status
 
@@ -212,9 +211,10 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
                 typer.echo(f"{item.slug}: already in review with this text (run {live[0].name}); no second run")
                 runs.append((item, live[0].id))
                 continue
-            kept = [lang for lang in live[0].parameters.get("targets") or DEFAULT_TARGETS if lang not in params["targets"]]
+            in_review = run_options(live[0].parameters)["targets"]
+            kept = [lang for lang in in_review if lang not in params["targets"]]
             if kept:
-                typer.echo(f"error: {item.slug}: in review for {', '.join(live[0].parameters.get('targets') or DEFAULT_TARGETS)}"
+                typer.echo(f"error: {item.slug}: in review for {', '.join(in_review)}"
                            f" (run {live[0].name}); {differs} would take {', '.join(kept)} out of review: add them "
                            f"(--to {','.join(dict.fromkeys([*params['targets'], *kept]))}) or decide them first", err=True)
                 refused = True
@@ -250,12 +250,11 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
 
 def _options_differ(running: dict, asked: dict) -> str:
     """Which options of a run in review differ from the ones asked now ("--to", "--provider"); "" when none."""
-    from tarjama.drafts import DEFAULT_TARGETS
+    from flows.control import run_options
 
     names = {"targets": "--to", "providers": "--provider", "suggest_from": "--suggest-from", "concurrency": "--concurrency"}
-    defaults = {"targets": list(DEFAULT_TARGETS), "providers": [], "suggest_from": [], "concurrency": None}
-    return ", ".join(flag for key, flag in names.items()
-                     if (running.get(key) or defaults[key]) != (asked.get(key) or defaults[key]))
+    have, want = run_options(running), run_options(asked)
+    return ", ".join(flag for key, flag in names.items() if have[key] != want[key])
 
 
 def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float,

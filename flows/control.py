@@ -72,16 +72,17 @@ def start_run(parameters: dict, *, name: str, idempotency_key: str | None = None
 
 
 RETRIED = {StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
-RUN_OPTIONS = ("targets", "providers", "suggest_from", "concurrency")
+def run_options(params: dict | None) -> dict:
+    """The options of a run's parameters that decide what it drafts, defaults filled in: the inbox watcher's
+    runs (no options given) and ``translate``'s with its defaults have the same options."""
+    given = params or {}
+    return {"targets": list(given.get("targets") or DEFAULT_TARGETS), "providers": list(given.get("providers") or []),
+            "suggest_from": list(given.get("suggest_from") or []), "concurrency": given.get("concurrency")}
 
 
 def item_key(workspace: Workspace, source_path: str, digest: str, params: dict | None = None) -> str:
-    """One run per item text and options: the idempotency key the inbox watcher and ``translate`` share (the
-    watcher's defaults and ``translate``'s are the same options, so the same key)."""
-    given = params or {}
-    options = {"targets": list(given.get("targets") or DEFAULT_TARGETS), "providers": list(given.get("providers") or []),
-               "suggest_from": list(given.get("suggest_from") or []), "concurrency": given.get("concurrency")}
-    digest_of_options = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:12]
+    """One run per item text and options: the idempotency key the inbox watcher and ``translate`` share."""
+    digest_of_options = hashlib.sha256(json.dumps(run_options(params), sort_keys=True).encode()).hexdigest()[:12]
     return f"tarjama:{workspace.root}:{source_path}:{digest}:{digest_of_options}"
 
 

@@ -237,12 +237,12 @@ def _spelled_pattern(lang: str) -> re.Pattern[str]:
 
 
 def _spelled_value(words: str, lang: str) -> Decimal:
-    parts = [p for p in words.casefold().split("-") if p != "et"]
+    """``vingt-cinq`` 25, ``quatre-vingt-dix`` 90, ``deux-cents`` 200."""
     total = Decimal(0)
-    for part in parts:
-        if part in ("quatre", ) and len(parts) > 1 and parts[parts.index(part) + 1:][:1] in (["vingt"], ["vingts"]):
+    for part in re.sub(r"quatre-vingts?", "quatre_vingt", words.casefold()).split("-"):
+        if part == "et":
             continue
-        value = Decimal(80) if part in ("vingt", "vingts") and "quatre" in parts else Decimal(SPELLED[lang][part])
+        value = Decimal(80) if part == "quatre_vingt" else Decimal(SPELLED[lang][part])
         total = total * value if value == 100 and total else total + value
     return total
 
@@ -315,7 +315,7 @@ def read(text: str, lang: str) -> tuple[Token, ...]:
         if value is None:
             continue
         scale, scale_end = _scale_after(text, end, lang)
-        groups = tuple(Decimal(g) for g in re.split(r"[ \u00a0\u202f]", raw)) if re.search(r"[ \u00a0\u202f]", raw) else ()
+        groups = tuple(Decimal(g) for g in parts) if len(parts) > 1 else ()
         scan.take(start, scale_end)
         hour = {("h", value)} if scale == 1 and value == value.to_integral_value() and 0 <= value <= 24 else set()
         scan.add(Token(text[start:scale_end], _n(value * scale) | hour, "digits", start, groups))

@@ -77,10 +77,10 @@ def provider_warning(text: str) -> str | None:
 def not_a_translation(text: str) -> str | None:
     """Commentary, a refusal, the prompt echoed or a message to the reader standing where a translation should be."""
     if CHATTER.search(text):
-        return f"commentary or refusal instead of a translation ({_short(text)})"
+        return f"commentary or refusal instead of a translation ({short(text)})"
     match = _INJECTED.search(text)
     if match:
-        return f"instructions or a message to the reader instead of a translation ({_short(match.group(0))})"
+        return f"instructions or a message to the reader instead of a translation ({short(match.group(0))})"
     return None
 
 
@@ -123,6 +123,7 @@ def _squash(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
+    """One line of at most ``limit`` characters, for reasons."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."

@@ -19,7 +19,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tarjama.mt.checks import missing_number, rejection_reason
+from tarjama.mt.checks import missing_number, rejection_reason, short
 from tarjama.mt.settings import LLMConfig, MTSettings, ProviderConfig
 from tarjama.mt.sources import BatchAnswer, Source
 
@@ -100,7 +100,7 @@ def read_answer(content: str | None, refusal: str | None, sources: Sequence[Sour
                 ids: Sequence[str]) -> list[str]:
     """The translations in ``content``, in the order of ``ids``; UnusableAnswer says why there are none."""
     if refusal:
-        raise UnusableAnswer(f"the model refused ({_short(refusal)})")
+        raise UnusableAnswer(f"the model refused ({short(refusal)})")
     text = (content or "").strip()
     if not text:
         raise UnusableAnswer("empty answer")
@@ -108,7 +108,7 @@ def read_answer(content: str | None, refusal: str | None, sources: Sequence[Sour
         raise UnusableAnswer("answer far longer than the sentences")
     if not text.startswith("{"):
         what = "commentary around the JSON" if "{" in text else "text instead of JSON"
-        raise UnusableAnswer(f"{what} ({_short(text)})")
+        raise UnusableAnswer(f"{what} ({short(text)})")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -139,11 +139,6 @@ def read_answer(content: str | None, refusal: str | None, sources: Sequence[Sour
             raise UnusableAnswer(f"{sentence_id}: {reason}")
         answers.append(value.strip())
     return answers
-
-
-def _short(text: str) -> str:
-    line = " ".join(text.split())
-    return line[:60] + ("..." if len(line) > 60 else "")
 
 
 class LLMBatch:
