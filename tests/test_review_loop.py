@@ -28,6 +28,10 @@ def loop(served, tmp_path_factory):
     """A workspace of its own for this module's runs, and the served deployment's LibreTranslate."""
     ws = make_workspace(tmp_path_factory.mktemp("loop") / "ws", SAMPLE.name, "slow-review.txt", "race.txt",
                         "corrected.txt")
+    for n, name in enumerate(("slow-review.txt", "race.txt", "corrected.txt"), start=1):  # texts of their own: the
+        path = ws.inbox / name  # same text already in review under another name is refused (one review per text)
+        path.write_text(path.read_text(encoding="utf-8") + f"\nوأضاف المتحدث أن الملف رقم {n} سيدرس قريبا.\n",
+                        encoding="utf-8")
     served.reset()
     return ws, served
 
@@ -199,7 +203,9 @@ def test_cli_hands_items_over_decides_reports_failed_publications_and_republishe
     rows = {(r["slug"], r["lang"]): r for r in json.loads(tarjama(ws, env, "status", "--json").stdout)}
     assert rows[("cli-item", "fr")]["review"].startswith("published v1")
     assert rows[("cli-item", "en")]["review"].startswith("changes requested by John")
-    assert rows[("cli-item", "en")]["run_state"] == "Suspended"
+    # the command returns once the outcome is recorded; the run suspends again a moment later
+    wait_for(lambda: {(r["slug"], r["lang"]): r for r in json.loads(tarjama(ws, env, "status", "--json").stdout)}[
+        ("cli-item", "en")]["run_state"] == "Suspended", 120, "the run to wait for review again")
 
     nothing = tarjama(ws, env, "approve", "no-such-item", "--lang", "fr", "--reviewer", "Amina")
     assert nothing.returncode == 2 and "no catalog" in nothing.stderr
