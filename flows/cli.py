@@ -21,7 +21,7 @@ from tarjama.errors import InputError, TarjamaError
 from tarjama.workspace import Workspace, check_lang, find_workspace
 
 if TYPE_CHECKING:
-    from tarjama.ingest import Item
+    from tarjama.item import Item
     from tarjama.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -157,7 +157,7 @@ def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: s
     no server answers."""
     from contextlib import nullcontext
 
-    from flows.local_server import local_server
+    from flows.local_server import flush_to_api, local_server
     from flows.prefect_env import QUIET_PREFECT
 
     os.environ.update(QUIET_PREFECT)
@@ -173,6 +173,7 @@ def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: s
                 result = state.result()
                 _print_drafts(plan.item, result["drafts"], result.get("providers", []))
                 typer.echo(f"  {REVIEW_LOOP_HINT.format(path=plan.item.source_path)}")
+            flush_to_api()  # the runs' logs and events reach the API before this command (or its server) stops
     except TarjamaError as error:
         fail(error)
 
@@ -774,9 +775,10 @@ def demo(workspace: WorkspaceOption = None, port: Annotated[int, typer.Option(he
         fail(error)
 
 
-WAITED_ON = ("approve", "request-changes")
-"""Commands a reviewer waits on: once their outcome is printed they exit at once. Python's teardown of Prefect's
-import graph costs about 0.85 s here, and these commands leave nothing to flush (no flow runs, logs or events)."""
+EXIT_AT_ONCE = ("approve", "request-changes", "translate")
+"""Commands people wait on: once their outcome is printed they exit at once. Python's teardown of Prefect's import
+graph costs about 0.85 s here, and these commands have nothing left to flush by then (``translate`` sends its runs'
+logs and events before it returns); Prefect's own exit hook could otherwise wait forever on a stopped API."""
 
 
 def main() -> None:
@@ -786,7 +788,7 @@ def main() -> None:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except SystemExit as done:
-        if sys.argv[1:2] and sys.argv[1] in WAITED_ON:
+        if sys.argv[1:2] and sys.argv[1] in EXIT_AT_ONCE:
             if isinstance(done.code, str):
                 print(done.code, file=sys.stderr)
             sys.stdout.flush()

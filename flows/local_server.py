@@ -77,8 +77,24 @@ def local_server(workspace: Workspace) -> Iterator[str]:
     try:
         yield url
     finally:
+        flush_to_api()
         _stop(child)
         log.close()
+
+
+FLUSH_TIMEOUT = 10.0
+
+
+def flush_to_api() -> None:
+    """Send the runs' last logs and events while the API still answers. Left to Prefect's exit hook, they would
+    be sent to a stopped server: an "Error logging to API" line, and a wait at exit that can last forever."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for service in (APILogWorker, EventsWorker):
+        service.drain_all(timeout=FLUSH_TIMEOUT)
 
 
 def _stop(child: subprocess.Popen) -> None:

@@ -28,7 +28,8 @@ from flows.control import expire_overdue_reviews, start_item_run, wake_pending
 from flows.events import Milestone, emit_milestone
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner, record_refusal
-from tarjama.ingest import Item, load_item
+from tarjama.ingest import load_item
+from tarjama.item import Item
 from tarjama.manifest import refuse_same_text
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace

@@ -21,7 +21,7 @@ from flows.quotas import ensure_quota_limits, quota_slot, quotas
 from tarjama.catalog import Draft
 from tarjama.drafts import LanguageResult, draft_language, texts_to_translate, usage_of, write_language
 from tarjama.errors import TarjamaError
-from tarjama.ingest import Item
+from tarjama.item import Item
 from tarjama.manifest import write_manifest
 from tarjama.mt.engine import MTEngine
 from tarjama.review.decisions import Taken, take_pending

@@ -21,7 +21,7 @@ from tarjama.catalog import CatalogCounts, Draft, count_entries, merge_drafts, s
 from tarjama.catalog_store import Edit, read_catalog, update_catalog
 from tarjama.errors import InputError
 from tarjama.fsio import locked
-from tarjama.ingest import Item
+from tarjama.item import Item
 from tarjama.machine_drafts import record_machine_drafts
 from tarjama.manifest import write_manifest
 from tarjama.mt.engine import MTEngine, Progress

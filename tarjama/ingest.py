@@ -10,16 +10,15 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from frontmatter import YAMLHandler
 
-from tarjama.arabic import words
 from tarjama.dates import DateError, normalise_date
 from tarjama.errors import InputError
+from tarjama.item import Item
 from tarjama.manifest import read_manifest
 from tarjama.months import GREGORIAN, month_number
 from tarjama.textutil import arabic_ratio, has_letters, is_control_heavy, normalise_whitespace
@@ -35,28 +34,6 @@ _JSON_SUFFIXES = {".json"}
 _TEXT_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+(" + "|".join(sorted((re.escape(n) for names in GREGORIAN.values() for n in names),
                                                         key=len, reverse=True)) + r")\s+(\d{4})(?!\d)")
 _HTML_BLOCKS = ["p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "div"]
-
-
-@dataclass(frozen=True)
-class Item:
-    """One news item as tarjama understands it; the paragraphs are the text to translate."""
-
-    slug: str
-    source_path: str
-    kind: str
-    paragraphs: tuple[str, ...]
-    digest: str = ""  # sha256 of the file's bytes: whether its text changed since its drafts
-    headline: str | None = None
-    section: str | None = None
-    date: str | None = None
-    source_url: str | None = None
-    uri: str | None = None
-
-    @property
-    def text_digest(self) -> str:
-        """The item's words (headline and body, folded), whatever file holds them: the same text pasted into
-        the Run form, dropped as .txt or given as .md has one text digest and three file digests."""
-        return hashlib.sha256(" ".join(words(" ".join(filter(None, [self.headline, *self.paragraphs])))).encode()).hexdigest()
 
 
 def load_item(path: str | Path, workspace: Workspace, taken: dict[str, str] | None = None, *,

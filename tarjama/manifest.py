@@ -9,15 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tarjama.errors import InputError
 from tarjama.fsio import atomic_write_text
+from tarjama.item import Item
 from tarjama.review.state import item_review
 from tarjama.workspace import Workspace
-
-if TYPE_CHECKING:
-    from tarjama.ingest import Item
 
 
 def read_manifest(workspace: Workspace, slug: str) -> dict[str, Any] | None:

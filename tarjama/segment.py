@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tarjama.ingest import Item
+from tarjama.item import Item
 
 TERMINATORS = ".!?؟…"
 CLOSERS = "\"'”’»)]}›"

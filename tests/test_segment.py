@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tarjama.ingest import Item, load_item
+from tarjama.ingest import load_item
+from tarjama.item import Item
 from tarjama.segment import segment_item, split_for_limit, split_sentences
 
 
