@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from tarjama.desk.reviewers import save_reviewer
-from tarjama.drafts import draft_item
+from tarjama.drafting import draft_item
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import MTSettings, ProviderConfig

@@ -20,7 +20,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from tarjama.drafts import with_context
+from tarjama.drafting import with_context
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings

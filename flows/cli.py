@@ -21,7 +21,10 @@ from tarjama.errors import InputError, TarjamaError
 from tarjama.workspace import Workspace, check_lang, find_workspace
 
 if TYPE_CHECKING:
+    from tarjama.context import Context
     from tarjama.item import Item
+    from tarjama.review.report import DecisionReport
+    from tarjama.review.request import DecisionRequest
     from tarjama.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -107,7 +110,7 @@ def translate(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
-    from tarjama.drafts import check_writable, item_run_lock, parse_targets
+    from tarjama.drafting import check_writable, item_run_lock, parse_targets
     from tarjama.ingest import load_item
     from tarjama.manifest import read_manifest, refuse_same_text
     from tarjama.mt.providers import all_providers
@@ -260,22 +263,25 @@ def _options_differ(running: dict, asked: dict) -> str:
 
 def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, workspace: str | None, wait: float,
             overrides: list[str] | None = None) -> None:
-    from tarjama.review.decisions import check_overrides, precheck_decision
+    from tarjama.context import Context
+    from tarjama.review.decisions import precheck_decision
     from tarjama.review.events import Channel
+    from tarjama.review.request import DecisionRequest
 
     try:
         check_lang(lang, field="--lang")
         ws = find_workspace(workspace)
-        given = check_overrides(dict(_override(item) for item in overrides or []))
-        precheck_decision(ws, slug, lang, decision, reviewer, note, given, channel=Channel.CLI)
+        request = DecisionRequest.make(slug, lang, decision, reviewer, note, channel=Channel.CLI,
+                                       overrides=dict(_override(item) for item in overrides or []))
+        ctx = Context.load(ws)
+        review = precheck_decision(ctx, request)  # before any server is asked: a refusal needs none
     except TarjamaError as error:
         fail(error)
     _connect(ws, required=True)
-    from flows.control import submit_decision
+    from flows.control import send_decision
 
     try:
-        report = submit_decision(ws, slug, lang, decision, reviewer, note, channel=Channel.CLI, wait=wait,
-                                 overrides=given)
+        report = send_decision(ctx, request, review, wait=wait)
     except TarjamaError as error:
         fail(error)
     stream_err = report.exit_status not in (0, 5)
@@ -319,7 +325,7 @@ def check(
     """QA findings of an item's translations; exit 1 when a critical one blocks approval."""
     import json
 
-    from tarjama.qa.run import item_findings
+    from tarjama.context import Context
 
     try:
         if lang is not None:
@@ -327,7 +333,7 @@ def check(
         ws = find_workspace(workspace)
         if not ws.item_dir(slug).is_dir():
             raise InputError(f"no catalogs for {slug!r}: see `tarjama status` for the items translated")
-        found = item_findings(ws, slug, [lang] if lang else None)
+        found = Context.load(ws).findings(slug, [lang] if lang else None)
         if lang and lang not in found:
             raise InputError(f"{slug} has no {lang} catalog; it has {', '.join(sorted(found)) or 'none'}")
     except TarjamaError as error:
@@ -374,13 +380,14 @@ def request_changes(slug: str, lang: LangOption, reviewer: ReviewerOption, note:
 @app.command()
 def publish(slug: str, lang: LangOption, workspace: WorkspaceOption = None) -> None:
     """Publish an approved language again from its catalog (after a failed publication was fixed)."""
+    from tarjama.context import Context
     from tarjama.review.decisions import republish
     from tarjama.review.events import Published
 
     try:
         check_lang(lang, field="--lang")
         ws = find_workspace(workspace)
-        event = republish(ws, slug, lang)
+        event = republish(Context.load(ws), slug, lang)
     except TarjamaError as error:
         fail(error)
     if not isinstance(event, Published):
@@ -701,7 +708,7 @@ def reviewer_add(
     import getpass
 
     from tarjama.desk.reviewers import reviewers_file, save_reviewer
-    from tarjama.drafts import parse_targets
+    from tarjama.drafting import parse_targets
 
     try:
         ws = find_workspace(workspace)
@@ -723,12 +730,10 @@ def reviewer_add(
 class PrefectChannel:
     """The desk's way to the review loop: the same decision path as ``tarjama approve``."""
 
-    def decide(self, workspace, slug, lang, decision, reviewer, note, overrides=None):
+    def decide(self, ctx: Context, request: DecisionRequest) -> DecisionReport:
         from flows.control import submit_decision
-        from tarjama.review.events import Channel
 
-        return submit_decision(workspace, slug, lang, decision, reviewer, note, channel=Channel.DESK, wait=90,
-                               overrides=overrides)
+        return submit_decision(ctx, request, wait=90)
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]:
         from flows.prefect_env import run_states_now

@@ -34,13 +34,14 @@ from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
 from prefect.states import Cancelled, Failed
 
-from tarjama.drafts import DEFAULT_TARGETS
+from tarjama.context import Context
+from tarjama.drafting import DEFAULT_TARGETS
 from tarjama.errors import TarjamaError
 from tarjama.review import events as log
-from tarjama.review.decisions import record_timeout, request_decision
-from tarjama.review.events import Channel, DecisionMade, Outcome
+from tarjama.review.decisions import precheck_decision, record_not_taken, record_request, record_timeout
 from tarjama.review.report import DecisionReport
-from tarjama.review.state import fold, request_result, waiting_in_run
+from tarjama.review.request import DecisionRequest
+from tarjama.review.state import ItemReview, fold, request_result, waiting_in_run
 from tarjama.workspace import Workspace, find_workspace
 
 FLOW_NAME = "translate-article"
@@ -154,20 +155,23 @@ def supersede(run_ids: list[str], by: str) -> list[str]:
     return stopped
 
 
-def submit_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,
-                    channel: Channel, wait: float = 120, overrides: dict[str, str] | None = None) -> DecisionReport:
-    """Record a decision (after the checks the run will make), wake the item's run, and return what came of
-    this very request (or that it is still in progress after ``wait`` seconds)."""
-    from tarjama.review.decisions import precheck_decision
+def submit_decision(ctx: Context, request: DecisionRequest, wait: float = 120) -> DecisionReport:
+    """Check a decision (the rules the run will apply), then send it (:func:`send_decision`)."""
+    return send_decision(ctx, request, precheck_decision(ctx, request), wait)
 
-    review = precheck_decision(workspace, slug, lang, decision, reviewer, note, overrides, channel=channel)
+
+def send_decision(ctx: Context, request: DecisionRequest, review: ItemReview, wait: float = 120) -> DecisionReport:
+    """Record a decision that passed :func:`~tarjama.review.decisions.precheck_decision` (``review`` is what it
+    found), wake the item's run, and return what came of this very request (or that it is still in progress after
+    ``wait`` seconds)."""
+    slug = request.slug
     run = read_run(review.current_run) if review.current_run else None
     if run is None or not run.state or run.state.type not in LIVE:
         state = f"{run.state.name}: {run.state.message}" if run is not None and run.state else "unknown to this server"
         raise TarjamaError(f"the run reviewing {slug} is not live ({state}); start a new one with `tarjama translate` "
                            "on its item while `tarjama serve` runs")
-    request = request_decision(workspace, slug, lang, decision, reviewer, note, channel=channel, overrides=overrides)
-    return deliver(workspace, slug, request.request, str(run.id), wait)
+    recorded = record_request(ctx.workspace, request)
+    return deliver(ctx.workspace, slug, recorded.request, str(run.id), wait)
 
 
 def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait: float) -> DecisionReport:
@@ -185,10 +189,7 @@ def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait:
                 wake(run_id, events, request_id)
             elif state not in LIVE:
                 why = f"the run ended ({run.state.name}) before taking this decision" if run else "the run is gone"
-                log.append(workspace, slug, DecisionMade(
-                    request=request_id, run_id=run_id, lang=result.request.lang, decision=result.request.decision,
-                    reviewer=result.request.reviewer, note=result.request.note, channel=result.request.channel,
-                    outcome=Outcome.IGNORED, blockers=[why]))
+                record_not_taken(workspace, slug, result.request, run_id, why)
                 continue
         time.sleep(LOG_POLL)
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from prefect.input import RunInput
 from pydantic import Field
 
-from tarjama.review.decisions import MAX_NOTE, MAX_REVIEWER
+from tarjama.review.request import MAX_NOTE, MAX_REVIEWER
 
 HIDDEN_PARAMETERS = ("workspace", "concurrency", "review_timeout_hours")
 

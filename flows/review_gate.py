@@ -20,18 +20,20 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
 from pydantic import ValidationError
 
+from flows.events import Milestone, emit_milestone
 from flows.forms import decision_form
 from flows.tasks import artifact_key, take_decisions
 from tarjama.catalog import approval_blockers, count_entries
 from tarjama.catalog_store import read_catalog
-from tarjama.errors import CatalogError, TarjamaError
+from tarjama.context import Context
+from tarjama.errors import CatalogError, InputError, TarjamaError
 from tarjama.review import events as log
-from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_timeout, request_decision
+from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_request, record_timeout
 from tarjama.review.events import Channel, now_utc
+from tarjama.review.request import DecisionRequest
 from tarjama.review.state import fold, request_result, waiting_in_run
 from tarjama.review.state import opened as opened_before
 from tarjama.textutil import escape_markdown
-from tarjama.workspace import Workspace
 
 GRACE_SECONDS = 120  # Prefect's own expiry comes this long after tarjama's named timeout
 
@@ -47,12 +49,10 @@ class GateResult:
     superseded_by: str | None = None
 
 
-def qa_markdown(workspace: Workspace, slug: str, langs: list[str]) -> list[str]:
+def qa_markdown(ctx: Context, slug: str, langs: list[str]) -> list[str]:
     """The QA findings of the waiting languages: critical ones block approval unless overridden."""
-    from tarjama.qa.run import item_findings
-
     try:
-        found = item_findings(workspace, slug, langs)
+        found = ctx.findings(slug, langs)
     except TarjamaError as error:
         return ["", "### QA checks", "", f"Not run: {escape_markdown(str(error))}"]
     rows = [f for lang in langs for f in found.get(lang, [])]
@@ -73,8 +73,9 @@ def qa_markdown(workspace: Workspace, slug: str, langs: list[str]) -> list[str]:
     return lines
 
 
-def review_description(workspace: Workspace, slug: str, waiting: list[str], deadline: dt.datetime) -> str:
+def review_description(ctx: Context, slug: str, waiting: list[str], deadline: dt.datetime) -> str:
     """Markdown shown in the Resume dialog and as the run's review artifact: what is pending and why."""
+    workspace = ctx.workspace
     lines = [f"## Review of `{slug}`", "", f"Waiting for: **{', '.join(waiting)}** (deadline {deadline:%Y-%m-%d %H:%M} UTC)",
              ""]
     last = [e for e in log.read(workspace, slug) if isinstance(e, log.DecisionMade)][-3:]
@@ -99,40 +100,37 @@ def review_description(workspace: Workspace, slug: str, waiting: list[str], dead
             problems.append(f"- **{lang}**: " + "; ".join(escape_markdown(b) for b in blockers[:8])
                             + (" ..." if len(blockers) > 8 else ""))
     lines += ["", "### Blocking problems", ""] + (problems or ["None: every waiting language can be approved."])
-    lines += qa_markdown(workspace, slug, waiting)
+    lines += qa_markdown(ctx, slug, waiting)
     lines += ["", "Translators clear `fuzzy` on each reviewed segment (Poedit, Lokalize, Weblate or the review desk); "
               "an approval is accepted only when nothing is fuzzy or untranslated. A name typed here is recorded as "
               "given; the review desk logs reviewers in."]
     return "\n".join(lines) + "\n"
 
 
-def announce_waiting(workspace: Workspace, slug: str, langs: list[str], run_id: str, deadline: dt.datetime) -> None:
+def announce_waiting(ctx: Context, slug: str, langs: list[str], run_id: str, deadline: dt.datetime) -> None:
     """The ``tarjama.review.waiting`` event, once per run (notifications, the Event Feed)."""
-    from flows.events import Milestone, emit_milestone
-    from tarjama.settings import load_settings
-
-    emit_milestone(Milestone.WAITING, load_settings(workspace.config_file), slug, langs,
+    emit_milestone(Milestone.WAITING, ctx.settings, slug, langs,
                    f"{slug} waits for review in {', '.join(langs)} (deadline {deadline:%Y-%m-%d %H:%M} UTC)",
                    run_id=run_id, deadline=deadline.isoformat())
 
 
-def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: str,
+def wait_for_reviews(ctx: Context, slug: str, langs: list[str], run_id: str,
                      timeout: dt.timedelta) -> GateResult:
     """Suspend until every waiting language is approved (or the run is superseded, or the review times out)."""
     logger = get_run_logger()
-    root = str(workspace.root)
+    workspace = ctx.workspace
     first_pass = opened_before(log.read(workspace, slug), run_id) is None  # a replay opened it already
     opened = open_review(workspace, slug, run_id, langs, timeout)
     if first_pass and opened.langs:
-        announce_waiting(workspace, slug, list(opened.langs), run_id, opened.deadline)
+        announce_waiting(ctx, slug, list(opened.langs), run_id, opened.deadline)
     for lang in opened.already_approved:
         logger.info("%s %s: approved before and unchanged since: no new decision needed", slug, lang)
-        publish_if_missing(workspace, slug, lang, run_id)
+        publish_if_missing(ctx, slug, lang, run_id)
     number = 0
     while True:
         if not is_current_run(workspace, slug, run_id):
             return GateResult([], opened.already_approved, superseded_by=fold(log.read(workspace, slug)).current_run)
-        take_decisions(root, slug, run_id)
+        take_decisions(ctx, slug, run_id)
         deadline, waiting = waiting_in_run(log.read(workspace, slug), run_id)
         if not waiting:
             return GateResult(list(opened.langs), opened.already_approved)
@@ -141,7 +139,7 @@ def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: 
             raise ReviewTimedOut(f"review of {slug} timed out; still waiting for: {', '.join(waiting)}")
         number += 1
         key = f"review-{number}"
-        description = review_description(workspace, slug, waiting, deadline)
+        description = review_description(ctx, slug, waiting, deadline)
         create_markdown_artifact(key=artifact_key("review", slug), markdown=description,
                                  description=f"Review of {slug}: waiting for {', '.join(waiting)}")
         logger.info("%s waits for review in %s", slug, ", ".join(waiting))
@@ -158,5 +156,10 @@ def wait_for_reviews(workspace: Workspace, slug: str, langs: list[str], run_id: 
         if not answer.request:  # typed into the Prefect UI: record it as a request (stable id for replays)
             request_id = f"{run_id[:8]}-{key}"
             if request_result(log.read(workspace, slug), request_id) is None:
-                request_decision(workspace, slug, answer.language, answer.decision, answer.reviewer, answer.note,
-                                 channel=Channel.PREFECT_UI, request=request_id)
+                try:
+                    typed = DecisionRequest.make(slug, answer.language, answer.decision, answer.reviewer, answer.note,
+                                                 channel=Channel.PREFECT_UI)
+                except InputError as mistake:  # the form's own limits passed; nothing is recorded: wait again
+                    logger.warning("%s: decision typed in the Prefect UI not recorded: %s", slug, mistake)
+                    continue
+                record_request(workspace, typed, request_id)

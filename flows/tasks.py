@@ -11,22 +11,26 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 
+from flows.events import Milestone, emit_milestone
 from flows.quotas import ensure_quota_limits, quota_slot, quotas
-from tarjama.catalog import Draft
-from tarjama.drafts import LanguageResult, draft_language, texts_to_translate, usage_of, write_language
+from tarjama.catalog import MEMORY_PROVIDER
+from tarjama.catalog_store import read_catalog
+from tarjama.context import Context
+from tarjama.drafting import LanguageDrafts, LanguageResult, draft_language, texts_to_translate, write_drafts
 from tarjama.errors import TarjamaError
 from tarjama.item import Item
-from tarjama.manifest import write_manifest
+from tarjama.machine_drafts import read_machine_drafts
 from tarjama.mt.engine import MTEngine
+from tarjama.mt.settings import MTSettings
+from tarjama.post_edit import pairs, score
 from tarjama.review.decisions import Taken, take_pending
 from tarjama.review.events import Published, PublishFailed
-from tarjama.settings import load_settings
 from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
@@ -47,24 +51,27 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
 
 
+def _once_per_run(context: TaskRunContext, parameters: dict) -> str:
+    """A run that replays from the top after a review decision reuses its drafts: no MT request, no rewrite."""
+    item = parameters["item"]
+    return f"{context.task.name}-{context.task_run.flow_run_id}-{item.slug}-{item.digest}-{parameters.get('lang', '')}"
+
+
 @task(name="translate-language", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_user_error,
-      persist_result=True)
-def translate_language(item: Item, lang: str, workspace_root: str, chain: list[str], concurrency: int | None,
-                       suggest_from: list[str] | None = None) -> tuple[dict[str, Draft], dict[str, dict[str, int]]]:
-    """Machine-translate what the catalog lacks; an unchanged item costs no request. Returns the drafts and
-    what each provider cost."""
+      persist_result=True, cache_key_fn=_once_per_run)
+def translate_language(ctx: Context, item: Item, lang: str, mt: MTSettings) -> LanguageDrafts:
+    """Machine-translate what the catalog lacks (step 2 of :mod:`tarjama.drafting`); an unchanged item costs no
+    request."""
     logger = get_run_logger()
-    workspace = Workspace(Path(workspace_root))
-    settings = load_settings(workspace.config_file)
-    mt = settings.mt_settings(chain, concurrency, suggest_from, workspace_root=workspace.root)
     if quotas(mt, [*mt.chain, *mt.suggest_from]):
         ensure_quota_limits(mt, [*mt.chain, *mt.suggest_from])  # idempotent: the quota holds even before a deploy
     engine = MTEngine(mt, slot=quota_slot(mt))
-    texts = texts_to_translate(workspace, item, lang)
-    extra = f" (alternatives from {', '.join(engine.settings.suggest_from)})" if engine.settings.suggest_from else ""
-    logger.info("%s -> %s: %d segment(s) to translate with %s%s", item.slug, lang, len(texts), ", ".join(chain), extra)
+    texts = texts_to_translate(ctx.workspace, item, lang)
+    extra = f" (alternatives from {', '.join(mt.suggest_from)})" if mt.suggest_from else ""
+    logger.info("%s -> %s: %d segment(s) to translate with %s%s", item.slug, lang, len(texts), ", ".join(mt.chain),
+                extra)
     if not texts:
-        return {}, {}
+        return LanguageDrafts({}, {})
     artifact_id = create_progress_artifact(
         progress=0.0, key=artifact_key("mt-progress", item.slug, lang),
         description=f"Machine translation of {item.slug} into {lang}",
@@ -79,45 +86,38 @@ def translate_language(item: Item, lang: str, workspace_root: str, chain: list[s
             update_progress_artifact(artifact_id=artifact_id, progress=100.0 * done / total)
             logger.info("%s -> %s: %d/%d segments", item.slug, lang, done, total)
 
-    drafts = draft_language(workspace, item, lang, engine, use_memory=settings.memory.use,
-                            memory_reviewed=settings.memory.exact_reviewed, on_progress=on_progress)
-    remembered = sum(1 for d in drafts.values() if d.provider == "memory")
+    drafted = draft_language(ctx, item, lang, engine, on_progress=on_progress)
+    remembered = sum(1 for d in drafted.drafts.values() if d.provider == MEMORY_PROVIDER)
     if remembered:
         logger.info("%s -> %s: %d segment(s) from the translation memory, no MT request", item.slug, lang, remembered)
-    usage = usage_of(engine, lang)
-    for provider, counts in usage.items():
+    for provider, counts in drafted.usage.items():
         logger.info("%s -> %s: %s: %s", item.slug, lang, provider, _usage_line(counts))
-    return drafts, usage
+    return drafted
 
 
-@task(name="write-catalogs", persist_result=True)
-def write_catalogs(item: Item, workspace_root: str, chain: list[str],
-                   drafts: dict[str, tuple[dict[str, Draft], dict[str, dict[str, int]]]],
-                   run_id: str = "") -> list[LanguageResult]:
-    """Merge each language's drafts into its catalog (atomically, under its lock), record MT usage, and report."""
-    workspace = Workspace(Path(workspace_root))
-    write_manifest(workspace, item, list(drafts))
-    results = []
-    for lang, (texts, usage) in drafts.items():
-        usage = usage if isinstance(usage, dict) else {}  # results persisted by a run of the previous version
-        result = write_language(workspace, item, lang, texts, chain=chain, usage=usage, run=run_id)
+@task(name="write-catalogs", persist_result=True, cache_key_fn=_once_per_run)
+def write_catalogs(ctx: Context, item: Item, chain: list[str], drafted: dict[str, LanguageDrafts],
+                   run_id: str) -> list[LanguageResult]:
+    """Merge each language's drafts into its catalog (step 3: atomically, under its lock), record MT usage, and
+    report each language in an artifact."""
+    results = write_drafts(ctx, item, drafted, chain, run_id)
+    for result in results:
         create_markdown_artifact(
-            key=artifact_key("drafts", item.slug, lang), markdown=drafts_markdown(item, result),
-            description=f"Drafts of {item.slug} in {lang}",
+            key=artifact_key("drafts", item.slug, result.lang), markdown=drafts_markdown(item, result),
+            description=f"Drafts of {item.slug} in {result.lang}",
         )
-        results.append(result)
     return results
 
 
 @task(name="take-decisions", cache_policy=NO_CACHE)
-def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
+def take_decisions(ctx: Context, slug: str, run_id: str) -> Taken:
     """Decide every pending request of the item against its catalog, and publish what gets approved."""
     logger = get_run_logger()
-    workspace = Workspace(Path(workspace_root))
-    taken = take_pending(workspace, slug, run_id)
+    workspace = ctx.workspace
+    taken = take_pending(ctx, slug, run_id)
     for made in taken.decided:
         logger.info("%s %s: %s (request %s)", slug, made.lang, made.describe(), made.request)
-    _announce(workspace, slug, run_id, taken)
+    _announce(ctx, slug, run_id, taken)
     for made in taken.decided:
         if made.outcome.value == "approved":
             _post_edit_artifact(workspace, slug, made.lang, made.request)
@@ -133,13 +133,11 @@ def take_decisions(workspace_root: str, slug: str, run_id: str) -> Taken:
     return taken
 
 
-def _announce(workspace: Workspace, slug: str, run_id: str, taken: Taken) -> None:
+def _announce(ctx: Context, slug: str, run_id: str, taken: Taken) -> None:
     """One event per decision and publication this pass took (a replay takes none: no duplicate)."""
-    from flows.events import Milestone, emit_milestone
-
     if not (taken.decided or taken.published):
         return
-    settings = load_settings(workspace.config_file)
+    settings = ctx.settings
     for made in taken.decided:
         emit_milestone(Milestone.DECIDED, settings, slug, [made.lang], f"{slug} {made.lang}: {made.describe(2)}",
                        run_id=run_id, outcome=made.outcome.value, reviewer=made.reviewer, channel=made.channel.value,
@@ -191,10 +189,6 @@ def _usage_line(counts: dict[str, int]) -> str:
 
 def _post_edit_artifact(workspace: Workspace, slug: str, lang: str, request: str) -> None:
     """This approval's post-edit figures, for the run's artifacts (how much the drafts needed fixing)."""
-    from tarjama.catalog_store import read_catalog
-    from tarjama.machine_drafts import read_machine_drafts
-    from tarjama.post_edit import pairs, score
-
     po = read_catalog(workspace.catalog_path(slug, lang))
     scores = score(lang, pairs(po, read_machine_drafts(workspace.catalog_path(slug, lang)))) if po else []
     lines = [f"# {slug}: {lang} post-editing", "", "| provider | segments | unchanged | chrF | TER |", "|---|---|---|---|---|"]

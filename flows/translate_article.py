@@ -18,20 +18,21 @@ from typing import Literal
 from prefect import flow, get_run_logger
 from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled, Failed
+from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows.control import supersede, times_rescheduled
 from flows.review_gate import ReviewTimedOut, wait_for_reviews
 from flows.run_logs import quiet_deliberate_failures
 from flows.tasks import translate_language, write_catalogs
-from tarjama.drafts import DEFAULT_TARGETS, RUN_LOCK_WAIT, check_writable, item_run_lock, parse_targets
+from tarjama.context import Context
+from tarjama.drafting import DEFAULT_TARGETS, RUN_LOCK_WAIT, holding_item, parse_targets
 from tarjama.errors import InputError, TarjamaError
 from tarjama.inbox import pasted_slug, save_pasted_item
 from tarjama.ingest import load_item
 from tarjama.manifest import refuse_same_text
 from tarjama.mt.providers import all_providers
-from tarjama.review.decisions import claim_item, unpublished
-from tarjama.settings import load_settings
+from tarjama.review.decisions import unpublished
 from tarjama.workspace import Workspace, find_workspace
 
 quiet_deliberate_failures()  # this module is what a flow-run process loads: its failures stay one line
@@ -89,10 +90,11 @@ def translate_article(
     logger = get_run_logger()
     try:
         ws = find_workspace(workspace)
-        settings = load_settings(ws.config_file)
+        ctx = Context.load(ws)  # the run's settings, read once: a tarjama.toml edited meanwhile waits for the next run
+        settings = ctx.settings
         langs = list(parse_targets(targets))
         mt = settings.mt_settings(providers or None, concurrency, suggest_from or None, workspace_root=ws.root)
-        chain, suggesters = list(mt.chain), list(mt.suggest_from)
+        chain = list(mt.chain)
         if item_path:
             path = _resolve(ws, item_path)
         elif body:
@@ -107,9 +109,7 @@ def translate_article(
             raise TarjamaError(f"{item.slug}: its workers stopped {restarts} times while running it (more than "
                                f"[workers] max_restarts = {settings.workers.max_restarts}); look at the workers' "
                                f"logs (memory?), then run the item again")
-        with item_run_lock(ws, item.slug, wait=RUN_LOCK_WAIT):
-            check_writable(ws, item, langs)
-            older = claim_item(ws, item.slug, run_id, item.digest, langs, chain)
+        with holding_item(ctx, item, langs, run_id, chain, wait=RUN_LOCK_WAIT) as older:
             if older:
                 try:
                     for stopped in supersede(older, by=run_id):
@@ -118,10 +118,9 @@ def translate_article(
                     logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
                                    ", ".join(older), type(exc).__name__)
             logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
-            futures = {lang: translate_language.submit(item, lang, str(ws.root), chain, concurrency, suggesters)
-                       for lang in langs}
-            drafts = {lang: future.result() for lang, future in futures.items()}
-            results = [r.as_dict() for r in write_catalogs(item, str(ws.root), chain, drafts, run_id)]
+            futures = {lang: translate_language.submit(quote(ctx), item, lang, quote(mt)) for lang in langs}
+            drafted = {lang: future.result() for lang, future in futures.items()}
+            results = [r.as_dict() for r in write_catalogs(quote(ctx), item, chain, quote(drafted), run_id)]
     except TarjamaError as error:
         return Failed(message=str(error))
     summary = {"slug": item.slug, "drafts": results, "providers": chain, "approved": [], "already_approved": []}
@@ -131,7 +130,7 @@ def translate_article(
         return {**summary, "review": "not started"}
     timeout = dt.timedelta(hours=review_timeout_hours or settings.review.timeout_hours)
     try:
-        gate = wait_for_reviews(ws, item.slug, langs, run_id, timeout)
+        gate = wait_for_reviews(ctx, item.slug, langs, run_id, timeout)
     except ReviewTimedOut as timed_out:
         return Failed(message=str(timed_out))
     except TarjamaError as error:

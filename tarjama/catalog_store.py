@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,6 +297,14 @@ STORE = CatalogStore()
 def read_catalog(path: Path) -> polib.POFile | None:
     """The catalog at ``path`` (shared: do not change it), or None when there is none yet."""
     return STORE.read(path)
+
+
+def read_item_catalogs(folder: Path, instead: Mapping[str, polib.POFile] | None = None) -> dict[str, polib.POFile]:
+    """Every catalog of an item's folder, by language (what QA checks each language against). ``instead`` stands
+    in for catalogs a caller is changing: those are not read (their lock is the caller's)."""
+    instead = instead or {}
+    found = {path.stem: instead.get(path.stem) or read_catalog(path) for path in sorted(folder.glob("*.po"))}
+    return {lang: po for lang, po in found.items() if po is not None}
 
 
 def update_catalog(path: Path, change: Change, *, timeout: float = LOCK_TIMEOUT) -> T:

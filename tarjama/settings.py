@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlCo
 
 from tarjama.errors import InputError
 from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings, ProviderConfig
+from tarjama.qa.checks import check_names
 
 DEFAULT_CHAIN = ("google", "mymemory")
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -68,11 +69,9 @@ class QASettings(_Section):
     @field_validator("off")
     @classmethod
     def _known_checks(cls, names: tuple[str, ...]) -> tuple[str, ...]:
-        from tarjama.qa.run import all_check_names
-
-        unknown = [n for n in names if n not in all_check_names()]
+        unknown = [n for n in names if n not in check_names()]
         if unknown:
-            raise ValueError(f"unknown check {unknown[0]!r}; checks are {', '.join(all_check_names())}")
+            raise ValueError(f"unknown check {unknown[0]!r}; checks are {', '.join(check_names())}")
         return names
 
 

@@ -11,7 +11,8 @@ import polib
 import pytest
 
 from tarjama.catalog_store import Edit, catalog_lock, read_catalog, update_catalog
-from tarjama.drafts import draft_item, item_run_lock
+from tarjama.context import Context
+from tarjama.drafting import draft_item, item_run_lock
 from tarjama.errors import CatalogError, ItemBusyError
 from tarjama.fsio import atomic_write_text, locked
 from tarjama.ingest import load_item
@@ -26,7 +27,7 @@ SLUG = "000_220f3de444a27c17"
 
 def run(workspace: Workspace, path: Path, server, targets=("fr", "en")):
     engine = MTEngine(settings_for(server))
-    return draft_item(workspace, load_item(path, workspace), list(targets), engine), engine
+    return draft_item(Context.load(workspace), load_item(path, workspace), list(targets), engine), engine
 
 
 def test_catalog_header_and_entries(workspace, sample, libre) -> None:

@@ -17,7 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tarjama.drafts import draft_item, item_run_lock
+from tarjama.context import Context
+from tarjama.drafting import draft_item, item_run_lock
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tests.conftest import REPO, settings_for
@@ -51,7 +52,7 @@ def test_translate_without_a_server_drafts_counts_corrections_and_leaves_no_serv
 
 
 def test_refusals_are_one_line_before_anything_runs(workspace, sample, libre) -> None:
-    draft_item(workspace, load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
     with item_run_lock(workspace, SLUG):
         busy = cli(workspace, "translate", str(sample), "--to", "fr", "--provider", "libre",
                    env={"TARJAMA_LIBRE_URL": libre.url})
@@ -104,7 +105,7 @@ def test_read_only_workspace_is_refused_before_any_mt_request(workspace, sample,
 
 
 def test_status_counts_reviewed_and_does_not_import_prefect(workspace, sample, libre) -> None:
-    draft_item(workspace, load_item(sample, workspace), ["fr", "en"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(sample, workspace), ["fr", "en"], MTEngine(settings_for(libre)))
     path = workspace.catalog_path(SLUG, "en")
     po = polib.pofile(str(path))
     po[0].flags = []
@@ -227,7 +228,7 @@ def test_mark_reviewed_clears_fuzzy_without_an_editor_under_the_lock_and_audited
 
     from flows.cli import app
 
-    draft_item(workspace, load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
     path = workspace.catalog_path(SLUG, "fr")
     runner = CliRunner()
     one = runner.invoke(app, ["mark-reviewed", SLUG, "p2.s1", "--lang", "fr", "-r", "Amina", "-w", str(workspace.root)])

@@ -8,7 +8,8 @@ import polib
 import pytest
 
 from tarjama.catalog_store import read_catalog, render_catalog
-from tarjama.drafts import draft_item
+from tarjama.context import Context
+from tarjama.drafting import draft_item
 from tarjama.editing import StaleEditError, read_audit, save_segment, segment_views
 from tarjama.errors import InputError
 from tarjama.ingest import load_item
@@ -22,7 +23,7 @@ def long_item(workspace, libre):
     text = "\n\n".join(f"هذه الجملة رقم {n} من الخبر الطويل. وهذه جملة ثانية في الفقرة {n}." for n in range(12))
     path = workspace.inbox / "long.txt"
     path.write_text(text, encoding="utf-8")
-    draft_item(workspace, load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
     return workspace
 
 

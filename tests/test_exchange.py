@@ -7,7 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tarjama.drafts import draft_item
+from tarjama.context import Context
+from tarjama.drafting import draft_item
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tests.conftest import settings_for
@@ -18,7 +19,7 @@ SLUG = "000_220f3de444a27c17"
 def test_export_edit_import_refuses_changed_sources_and_keeps_reviews(workspace, sample, libre, tmp_path) -> None:
     from translate.storage import xliff2
 
-    draft_item(workspace, load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
     path = workspace.catalog_path(SLUG, "fr")
     po = polib.pofile(str(path))
     po[3].flags = []  # p3.s1 reviewed in the catalog
@@ -63,7 +64,7 @@ SCHEMA = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / 
 
 
 def drafted(workspace, sample, libre):
-    draft_item(workspace, load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
     path = workspace.catalog_path(SLUG, "fr")
     po = polib.pofile(str(path))
     po[0].flags = []  # p1.s1 reviewed

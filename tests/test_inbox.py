@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tarjama.context import Context
 from tarjama.errors import InputError
 from tarjama.inbox import InboxScanner, due_items, save_pasted_item
 from tarjama.ingest import load_item
@@ -83,7 +84,7 @@ def test_the_same_text_pasted_dropped_or_given_as_another_file_is_said_to_be_in_
     from typer.testing import CliRunner
 
     from flows.cli import app
-    from tarjama.drafts import draft_item
+    from tarjama.drafting import draft_item
     from tarjama.manifest import refuse_same_text
     from tarjama.mt.engine import MTEngine
     from tarjama.review.decisions import claim_item, open_review
@@ -92,7 +93,7 @@ def test_the_same_text_pasted_dropped_or_given_as_another_file_is_said_to_be_in_
     text = f"{ARABIC}\n\nوأكد المتحدث أن البرنامج سيبدأ قريبا."
     (workspace.inbox / "wire.txt").write_text(text + "\n", encoding="utf-8")
     first = load_item(workspace.inbox / "wire.txt", workspace)
-    draft_item(workspace, first, ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), first, ["fr"], MTEngine(settings_for(libre)))
     claim_item(workspace, "wire", "run-1", first.digest, ["fr"], ["libre"])
     open_review(workspace, "wire", "run-1", ["fr"], dt.timedelta(days=1))
 

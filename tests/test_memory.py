@@ -12,16 +12,18 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tarjama.drafts import draft_item
+from tarjama.context import Context
+from tarjama.drafting import draft_item
 from tarjama.ingest import load_item
 from tarjama.machine_drafts import read_machine_drafts
 from tarjama.memory import close, exact, export_tmx, import_tmx, key_of, rebuild
 from tarjama.mt.engine import MTEngine
 from tarjama.post_edit import report
 from tarjama.review import events as log
-from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, precheck_decision, request_decision, take_pending
+from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, take_pending
 from tarjama.review.events import Channel, Outcome
 from tests.conftest import settings_for
+from tests.support.review import ask, clear_fuzzy, precheck
 
 S1 = "دعت الأمم المتحدة يوم الخميس إلى وقف فوري لإطلاق النار."
 S2 = "وقال الأمين العام إن 12 مدنيا قتلوا."
@@ -33,15 +35,9 @@ B = f"---\ntitle: مفاوضات\ndate: 2025-03-02\n---\n\n{S1} {S2}\n\n{S4}\n"
 
 def approve(ws, slug: str, lang: str, reviewer: str, edit=None, overrides=None):
     """The reviewer clears fuzzy (editing first), then approves through the item's run."""
-    path = ws.catalog_path(slug, lang)
-    po = polib.pofile(str(path))
-    for entry in po:
-        entry.flags = []
-        if edit:
-            edit(entry)
-    po.save(str(path))
-    request = request_decision(ws, slug, lang, "approve", reviewer, channel=Channel.DESK, overrides=overrides)
-    taken = take_pending(ws, slug, f"run-{slug}")
+    clear_fuzzy(ws, slug, lang, (lambda po: [edit(entry) for entry in po]) if edit else None)
+    request = ask(ws, slug, lang, "approve", reviewer, channel=Channel.DESK, overrides=overrides)
+    taken = take_pending(Context.load(ws), slug, f"run-{slug}")
     return next(m for m in taken.decided if m.request == request.request)
 
 
@@ -60,7 +56,7 @@ def two_items(workspace):
 def test_item_b_takes_two_sentences_from_approved_item_a_and_a_wrong_number_needs_an_override(two_items, libre) -> None:
     ws = two_items
     item_a = load_item(ws.inbox / "a.md", ws)
-    draft_item(ws, item_a, ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(ws), item_a, ["fr"], MTEngine(settings_for(libre)))
     start(ws, "a")
     made = approve(ws, "a", "fr", "Amina", edit=lambda e: setattr(e, "msgstr", e.msgstr.replace("[fr]", "[FR]")))
     assert made.outcome is Outcome.APPROVED
@@ -68,7 +64,7 @@ def test_item_b_takes_two_sentences_from_approved_item_a_and_a_wrong_number_need
 
     libre.reset()
     item_b = load_item(ws.inbox / "b.md", ws)
-    result = draft_item(ws, item_b, ["fr"], MTEngine(settings_for(libre)))[0]
+    result = draft_item(Context.load(ws), item_b, ["fr"], MTEngine(settings_for(libre)))[0]
     asked = {r["q"] for r in libre.requests}
     assert S1 not in asked and S2 not in asked and S4 in asked  # zero MT requests for the two remembered
     po = polib.pofile(str(ws.catalog_path("b", "fr")))
@@ -81,7 +77,7 @@ def test_item_b_takes_two_sentences_from_approved_item_a_and_a_wrong_number_need
     wrong = approve(ws, "b", "fr", "Karim", edit=lambda e: setattr(e, "msgstr", e.msgstr.replace("12", "21")))
     assert wrong.outcome is Outcome.REFUSED and any("p1.s2:numbers" in b for b in wrong.blockers)
     with pytest.raises(ApprovalRefused):
-        precheck_decision(ws, "b", "fr", "approve", "Karim")
+        precheck(ws, "b", "fr", "approve", "Karim")
     reason = "the ministry corrected the toll to 21"
     overridden = approve(ws, "b", "fr", "Karim", overrides={"p1.s2:numbers": reason})
     assert overridden.outcome is Outcome.APPROVED
@@ -92,7 +88,7 @@ def test_item_b_takes_two_sentences_from_approved_item_a_and_a_wrong_number_need
 
 def test_close_matches_show_their_similarity_and_what_differs(two_items, libre) -> None:
     ws = two_items
-    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(ws), load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
     start(ws, "a")
     approve(ws, "a", "fr", "Amina")
     near = "وقال الأمين العام إن 15 مدنيا قتلوا."
@@ -105,7 +101,7 @@ def test_close_matches_show_their_similarity_and_what_differs(two_items, libre) 
 
 def test_tmx_round_trip_rebuild_and_the_tm_commands(two_items, libre, tmp_path) -> None:
     ws = two_items
-    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(ws), load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
     start(ws, "a")
     approve(ws, "a", "fr", "Amina")
     data = export_tmx(ws)
@@ -133,7 +129,7 @@ def test_tmx_round_trip_rebuild_and_the_tm_commands(two_items, libre, tmp_path) 
 
 def test_post_edit_figures_per_provider_and_the_report_command(two_items, libre) -> None:
     ws = two_items
-    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(ws), load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
     start(ws, "a")
     drafts = read_machine_drafts(ws.catalog_path("a", "fr"))
     fixed = {S1: "Les Nations unies ont appelé jeudi à un cessez-le-feu immédiat."}
@@ -203,7 +199,7 @@ def test_a_memory_that_cannot_be_written_is_said_in_status_and_the_run_log(two_i
     from tarjama.status import collect_status
 
     ws = two_items
-    draft_item(ws, load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(ws), load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
     start(ws, "a")
     memory_path(ws).parent.mkdir(parents=True, exist_ok=True)
     memory_path(ws).mkdir()  # a directory where the database should be: sqlite cannot open it

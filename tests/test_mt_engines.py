@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tarjama.drafts import draft_item, texts_to_translate
+from tarjama.context import Context
+from tarjama.drafting import draft_item, texts_to_translate
 from tarjama.glossary import load_glossary
 from tarjama.ingest import load_item
 from tarjama.machine_drafts import read_machine_drafts
@@ -75,7 +76,7 @@ def item_of(ws: Workspace):
 def test_deepl_drafts_an_item_in_one_request_per_language_with_its_paragraphs_as_context(ws, deepl) -> None:
     item = item_of(ws)
     engine = MTEngine(mt(("deepl",), deepl=deepl, deepl_options={"formality": "more"}))
-    results = draft_item(ws, item, ["fr", "en"], engine)
+    results = draft_item(Context.load(ws), item, ["fr", "en"], engine)
     assert [len(r.failed) for r in results] == [0, 0] and [r.new_drafts for r in results] == [6, 6]
     calls = deepl.translations()
     assert len(calls) == 2  # 6 sentences per language, one request each
@@ -140,7 +141,7 @@ def test_deepl_retry_after_longer_than_tarjama_waits_hands_over_at_once(deepl, c
 def test_deepl_quota_exceeded_disables_it_for_the_run(ws, deepl, libre) -> None:
     deepl.script.append("456")
     engine = MTEngine(mt(("deepl", "libre"), deepl=deepl, libre=libre, concurrency=1))
-    results = draft_item(ws, item_of(ws), ["fr", "en"], engine)
+    results = draft_item(Context.load(ws), item_of(ws), ["fr", "en"], engine)
     assert all(not r.failed for r in results)
     assert len(deepl.translations()) == 1 and len(libre.requests) == 12  # no second try at DeepL in this run
     assert [r.usage.get("deepl", {}).get("failures", 0) for r in results] == [1, 0]  # en: skipped, not asked
@@ -158,7 +159,7 @@ def test_deepl_wrong_key_is_refused_and_never_shown(deepl, libre) -> None:
 def test_deepl_glossary_is_created_once_replaced_when_changed_and_applied(ws, deepl) -> None:
     (ws.root / "glossary.csv").write_text(GLOSSARY, encoding="utf-8")
     item = item_of(ws)
-    draft_item(ws, item, ["fr"], MTEngine(mt(("deepl",), deepl=deepl, ws=ws, concurrency=4)))
+    draft_item(Context.load(ws), item, ["fr"], MTEngine(mt(("deepl",), deepl=deepl, ws=ws, concurrency=4)))
     created = [c for c in deepl.requests if c["path"] == "/v2/glossaries" and c["method"] == "POST"]
     assert len(created) == 1 and created[0]["body"]["source_lang"] == "AR" and created[0]["body"]["target_lang"] == "FR"
     assert "الأمم المتحدة\tles Nations unies" in created[0]["body"]["entries"]
@@ -169,12 +170,12 @@ def test_deepl_glossary_is_created_once_replaced_when_changed_and_applied(ws, de
     assert "{les Nations unies}" in drafts[HEADLINE]["text"]
 
     (ws.inbox / "ceasefire.md").write_text(ITEM.replace("وقف فوري", "وقف عاجل"), encoding="utf-8")
-    draft_item(ws, item_of(ws), ["fr"], MTEngine(mt(("deepl",), deepl=deepl, ws=ws)))
+    draft_item(Context.load(ws), item_of(ws), ["fr"], MTEngine(mt(("deepl",), deepl=deepl, ws=ws)))
     assert len([c for c in deepl.requests if c["path"] == "/v2/glossaries"]) == 1  # unchanged: reused
 
     (ws.root / "glossary.csv").write_text(GLOSSARY + "الحكومة,le gouvernement,the government,\n", encoding="utf-8")
     (ws.inbox / "ceasefire.md").write_text(ITEM.replace("وقف فوري", "وقف سريع"), encoding="utf-8")
-    draft_item(ws, item_of(ws), ["fr"], MTEngine(mt(("deepl",), deepl=deepl, ws=ws)))
+    draft_item(Context.load(ws), item_of(ws), ["fr"], MTEngine(mt(("deepl",), deepl=deepl, ws=ws)))
     methods = [c["method"] for c in deepl.requests if c["path"].startswith("/v2/glossaries")]
     assert methods == ["POST", "POST", "DELETE"] and list(deepl.glossaries) != [glossary_id]
     assert deepl.translations()[-1]["body"]["glossary_id"] == next(iter(deepl.glossaries))
@@ -188,7 +189,7 @@ def test_deepl_glossary_is_created_once_replaced_when_changed_and_applied(ws, de
 def test_llm_sends_one_request_per_paragraph_with_context_glossary_and_ids(ws, chat) -> None:
     (ws.root / "glossary.csv").write_text(GLOSSARY, encoding="utf-8")
     item = item_of(ws)
-    results = draft_item(ws, item, ["fr"], MTEngine(mt(("llm",), chat=chat, ws=ws)))
+    results = draft_item(Context.load(ws), item, ["fr"], MTEngine(mt(("llm",), chat=chat, ws=ws)))
     assert results[0].new_drafts == 6 and not results[0].failed
     calls = chat.completions()
     assert len(calls) == 3  # three paragraphs; the headline goes with the lede
@@ -266,7 +267,7 @@ def test_llm_that_obeys_instructions_in_the_source_or_answers_in_english_is_refu
 def test_llm_key_never_reaches_a_reason_or_a_record(ws, chat, libre) -> None:
     settings = mt(("llm", "libre"), chat=chat, libre=libre, ws=ws, concurrency=1)
     settings.providers["llm"] = LLMConfig(url=chat.url, api_key="sk-wrong-key-789", model="m")
-    results = draft_item(ws, item_of(ws), ["fr"], MTEngine(settings))
+    results = draft_item(Context.load(ws), item_of(ws), ["fr"], MTEngine(settings))
     assert not results[0].failed and len(chat.completions()) == 1  # 401 disables it for the run
     for path in [*ws.translations.rglob("*"), *(ws.root / ".tarjama").rglob("*")]:
         if path.is_file():
@@ -281,7 +282,7 @@ def test_chain_deepl_llm_libre_with_faults_drafts_each_segment_once_with_its_pro
     deepl.script.append("456")  # DeepL's quota is spent: all 6 sentences go on
     chat.script.extend(["malformed", "malformed"])  # one paragraph's answer stays unusable: its sentences go on
     engine = MTEngine(mt(("deepl", "llm", "libre"), deepl=deepl, chat=chat, libre=libre, attempts=2, concurrency=1))
-    result = draft_item(ws, item, ["fr"], engine)[0]
+    result = draft_item(Context.load(ws), item, ["fr"], engine)[0]
     assert result.new_drafts == 6 and not result.failed
     drafts = read_machine_drafts(ws.catalog_path(item.slug, "fr"))
     first = FakeChat.asked(chat.completions()[0])["sentences"]  # the paragraph whose answers were malformed
@@ -296,7 +297,7 @@ def test_chain_deepl_llm_libre_with_faults_drafts_each_segment_once_with_its_pro
 def test_suggestions_from_other_engines_are_kept_beside_the_draft(ws, deepl, chat, libre) -> None:
     item = item_of(ws)
     engine = MTEngine(mt(("libre",), deepl=deepl, chat=chat, libre=libre, suggest_from=("deepl", "llm")))
-    draft_item(ws, item, ["fr"], engine)
+    draft_item(Context.load(ws), item, ["fr"], engine)
     drafts = read_machine_drafts(ws.catalog_path(item.slug, "fr"))
     assert all(d["provider"] == "libre" and set(d["alternatives"]) == {"deepl", "llm"} for d in drafts.values())
     assert len(deepl.translations()) == 1 and len(chat.completions()) == 3

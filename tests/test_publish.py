@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from tarjama.drafts import draft_item
+from tarjama.context import Context
+from tarjama.drafting import draft_item
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tarjama.publish.site import publish_item
 from tarjama.review.decisions import stamp_approval
 from tests.conftest import REPO, settings_for
+from tests.support.review import clear_fuzzy
 
 SLUG = "000_220f3de444a27c17"
 SHARED_SCHEMA = REPO.parent / "shared" / "schemas" / "ninjs-schema_2.2.json"
@@ -41,20 +43,14 @@ def ninjs_validator() -> Draft202012Validator:
 
 
 def approve_all(ws, slug: str, lang: str, reviewer: str = "Amina", edit=None) -> None:
-    path = ws.catalog_path(slug, lang)
-    po = polib.pofile(str(path))
-    for entry in po:
-        entry.flags = []
-    if edit:
-        edit(po)
-    po.save(str(path))
+    clear_fuzzy(ws, slug, lang, edit)
     assert stamp_approval(ws.catalog_path(slug, lang), reviewer) == []
 
 
 @pytest.fixture
 def drafted(workspace, sample, libre):
     item = load_item(sample, workspace)
-    draft_item(workspace, item, ["fr", "en"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), item, ["fr", "en"], MTEngine(settings_for(libre)))
     return workspace
 
 
@@ -134,7 +130,7 @@ def test_hostile_text_is_escaped_in_every_output(workspace, libre, ninjs_validat
           + " وأكد أن الحكومة ستواصل العمل على تنفيذ البرنامج الوطني في جميع الجهات.\n")
     path = workspace.inbox / "hostile.md"
     path.write_text(md, encoding="utf-8")
-    draft_item(workspace, load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
 
     def hostile(po):
         po[1].msgstr = HOSTILE_TRANSLATION
@@ -224,7 +220,7 @@ def test_index_lists_items_newest_first(workspace, libre) -> None:
     for name, date in (("older", "2024-05-01"), ("newer", "2025-02-01")):
         path = workspace.inbox / f"{name}.md"
         path.write_text(f"---\nheadline: خبر {name}\ndate: {date}\nslug: {name}\n---\n\nجملة أولى في الخبر.\n", encoding="utf-8")
-        draft_item(workspace, load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
+        draft_item(Context.load(workspace), load_item(path, workspace), ["fr"], MTEngine(settings_for(libre)))
         approve_all(workspace, name, "fr")
         publish_item(workspace, name, "fr")
     index = Tree((workspace.published / "fr" / "index.html").read_text(encoding="utf-8"))
@@ -291,7 +287,7 @@ def test_naive_time_in_front_matter_publishes_end_to_end(workspace, libre, ninjs
     path = _approved_item(workspace, libre, "scraped", "---\ndate: 2015-07-23 19:25:42\n---\n\n"
                           "أعلنت الوزارة اليوم عن برنامج جديد لدعم الشباب في المناطق القروية.\n")
     item = load_item(path, workspace)
-    draft_item(workspace, item, ["fr"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), item, ["fr"], MTEngine(settings_for(libre)))
     approve_all(workspace, item.slug, "fr")
     publish_item(workspace, item.slug, "fr")
     doc = json.loads((workspace.published / "fr" / f"{item.slug}.json").read_text(encoding="utf-8"))

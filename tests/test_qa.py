@@ -7,16 +7,18 @@ import polib
 import pytest
 
 from tarjama.catalog import APPROVED_BY
-from tarjama.drafts import draft_item
+from tarjama.context import Context
+from tarjama.drafting import draft_item
 from tarjama.glossary import Glossary, Term
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tarjama.qa.checks import CHECKS, Segment, cross_language
-from tarjama.qa.run import check_catalog, item_findings, overrides_of
+from tarjama.qa.run import check_catalog, overrides_of
 from tarjama.review import events as log
-from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, precheck_decision, request_decision, take_pending
+from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, take_pending
 from tarjama.review.events import Channel, DecisionMade, Outcome
 from tests.conftest import settings_for
+from tests.support.review import ask, precheck
 
 GLOSSARY = Glossary((
     Term("الأمم المتحدة", (("fr", "les Nations unies"), ("en", "the United Nations"))),
@@ -128,7 +130,7 @@ SLUG = "000_220f3de444a27c17"
 
 @pytest.fixture
 def in_review(workspace, sample, libre):
-    draft_item(workspace, load_item(sample, workspace), ["fr", "en"], MTEngine(settings_for(libre)))
+    draft_item(Context.load(workspace), load_item(sample, workspace), ["fr", "en"], MTEngine(settings_for(libre)))
     for lang in ("fr", "en"):
         path = workspace.catalog_path(SLUG, lang)
         po = polib.pofile(str(path))
@@ -151,12 +153,12 @@ def wrong_number(ws, lang: str) -> None:
 def test_a_wrong_number_is_refused_then_approved_with_an_override_recorded_in_log_and_catalog(in_review) -> None:
     ws = in_review
     wrong_number(ws, "fr")
-    blocking = [f for f in item_findings(ws, SLUG, ["fr"])["fr"] if f.blocks]
+    blocking = [f for f in Context.load(ws).findings(SLUG, ["fr"])["fr"] if f.blocks]
     assert [f.check for f in blocking] == ["numbers", "numbers-across"] and blocking[0].segment == "p1.s1"
     with pytest.raises(ApprovalRefused, match=r"p1\.s1:numbers"):
-        precheck_decision(ws, SLUG, "fr", "approve", "Amina")
-    refused = request_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)  # straight to the run
-    take_pending(ws, SLUG, "run-1")
+        precheck(ws, SLUG, "fr", "approve", "Amina")
+    refused = ask(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)  # straight to the run
+    take_pending(Context.load(ws), SLUG, "run-1")
     made = {e.request: e for e in log.read(ws, SLUG) if isinstance(e, DecisionMade)}
     assert made[refused.request].outcome is Outcome.REFUSED and "p1.s1:numbers" in made[refused.request].blockers[0]
     # said as the run's refusal of what the reviewer asked, never as if the reviewer refused
@@ -164,9 +166,9 @@ def test_a_wrong_number_is_refused_then_approved_with_an_override_recorded_in_lo
     assert APPROVED_BY not in polib.pofile(str(ws.catalog_path(SLUG, "fr"))).metadata  # nothing written
 
     reasons = {"p1.s1:numbers": "the ministry's release gives 2052", "p1.s1:numbers-across": "en to be corrected"}
-    precheck_decision(ws, SLUG, "fr", "approve", "Amina", overrides=reasons)
-    approved = request_decision(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI, overrides=reasons)
-    taken = take_pending(ws, SLUG, "run-1")
+    precheck(ws, SLUG, "fr", "approve", "Amina", overrides=reasons)
+    approved = ask(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI, overrides=reasons)
+    taken = take_pending(Context.load(ws), SLUG, "run-1")
     outcome = next(m for m in taken.decided if m.request == approved.request)
     assert outcome.outcome is Outcome.APPROVED and outcome.overrides == reasons
     logged = [e for e in log.read(ws, SLUG) if getattr(e, "request", None) == approved.request]
@@ -194,12 +196,12 @@ def test_overrides_are_checked_and_qa_checks_can_be_switched_off(in_review) -> N
     from tarjama.settings import load_settings
 
     with pytest.raises(InputError, match="SEGMENT:CHECK=REASON"):
-        precheck_decision(in_review, SLUG, "fr", "approve", "Amina", overrides={"p1.s1:spelling": "x"})
+        precheck(in_review, SLUG, "fr", "approve", "Amina", overrides={"p1.s1:spelling": "x"})
     with pytest.raises(InputError, match="give the reason"):
-        precheck_decision(in_review, SLUG, "fr", "approve", "Amina", overrides={"p1.s1:numbers": "  "})
+        precheck(in_review, SLUG, "fr", "approve", "Amina", overrides={"p1.s1:numbers": "  "})
     (in_review.root / "tarjama.toml").write_text('[qa]\noff = ["numbers", "numbers-across"]\n')
     wrong_number(in_review, "fr")
-    precheck_decision(in_review, SLUG, "fr", "approve", "Amina")  # switched off: nothing blocks
+    precheck(in_review, SLUG, "fr", "approve", "Amina")  # switched off: nothing blocks
     (in_review.root / "tarjama.toml").write_text('[qa]\noff = ["spelling"]\n')
     with pytest.raises(InputError, match="unknown check 'spelling'"):
         load_settings(in_review.config_file)

@@ -13,11 +13,14 @@ import threading
 import polib
 import pytest
 
+from tarjama.context import Context
 from tarjama.review import events as log
 from tarjama.review.events import Channel
 from tarjama.review.report import Verdict
+from tarjama.review.request import DecisionRequest
 from tarjama.review.state import item_review
 from tests.conftest import REPO, SAMPLE, make_workspace, settle
+from tests.support.review import clear_fuzzy
 from tests.support.waiting import wait_for
 
 SLUG = "000_220f3de444a27c17"
@@ -43,20 +46,11 @@ def start(ws, name: str, **params):
                       "workspace": str(ws.root), **params}, name=name.rsplit(".", 1)[0])
 
 
-def clear_fuzzy(ws, slug: str, lang: str, first_text: str | None = None) -> None:
-    path = ws.catalog_path(slug, lang)
-    po = polib.pofile(str(path))
-    for entry in po:
-        entry.flags = []
-    if first_text:
-        po[0].msgstr = first_text
-    po.save(str(path))
-
-
 def decide(ws, slug: str, lang: str, decision: str, reviewer: str, note: str = ""):
     from flows.control import submit_decision
 
-    return submit_decision(ws, slug, lang, decision, reviewer, note, channel=Channel.CLI, wait=180)
+    return submit_decision(Context.load(ws), DecisionRequest.make(slug, lang, decision, reviewer, note,
+                                                                  channel=Channel.CLI), wait=180)
 
 
 def tarjama(ws, env, *args: str) -> subprocess.CompletedProcess:
@@ -83,7 +77,7 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
 
     refused = decide(ws, SLUG, "fr", "request_changes", "Amina", "relire le titre")
     assert refused.verdict is Verdict.CHANGES_REQUESTED and refused.request.reviewer == "Amina"
-    clear_fuzzy(ws, SLUG, "fr", "Texte corrigé par la traductrice le 30 janvier 2025.")
+    clear_fuzzy(ws, SLUG, "fr", lambda po: setattr(po[0], "msgstr", "Texte corrigé par la traductrice le 30 janvier 2025."))
     approved = decide(ws, SLUG, "fr", "approve", "Amina", "relu")
     assert approved.verdict is Verdict.PUBLISHED, approved.summary(SLUG)
     assert approved.published_paths(ws) == [f"content/published/{lang}/{SLUG}.{ext}" for lang in ("fr", "ar")

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-import polib
-
-from tarjama.catalog_store import read_catalog
+from tarjama.catalog_store import read_item_catalogs
 from tarjama.glossary import load_glossary
 from tarjama.machine_drafts import read_machine_drafts
 from tarjama.memory import close_many
@@ -41,14 +39,9 @@ def _finding(f: Finding) -> dict:
             "overridden": f.overridden, "blocks": f.blocks, "key": f.key}
 
 
-def _catalogs(workspace: Workspace, slug: str) -> dict[str, polib.POFile]:
-    found = {p.stem: read_catalog(p) for p in sorted(workspace.item_dir(slug).glob("*.po"))}
-    return {k: v for k, v in found.items() if v is not None}
-
-
 def segment_findings(workspace: Workspace, slug: str, lang: str, segment_id: str) -> list[dict]:
     """One segment's findings after a save: only what a save can change, so a save stays cheap."""
-    catalogs = _catalogs(workspace, slug)
+    catalogs = read_item_catalogs(workspace.item_dir(slug))
     entries = [e for e in catalogs.get(lang) or [] if not e.obsolete and e.msgctxt == segment_id]
     off = current_settings(workspace.config_file).qa.off
     return [_finding(f) for f in check_catalog(entries, lang, glossary=load_glossary(workspace.root),
@@ -57,7 +50,7 @@ def segment_findings(workspace: Workspace, slug: str, lang: str, segment_id: str
 
 def page_aids(workspace: Workspace, slug: str, lang: str) -> dict[str, Aids]:
     """Aids per segment id of ``lang``, for the review page."""
-    catalogs = _catalogs(workspace, slug)
+    catalogs = read_item_catalogs(workspace.item_dir(slug))
     mine = catalogs.get(lang)
     if mine is None:
         return {}

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 
+from tarjama.context import Context
 from tarjama.desk.aids import page_aids, segment_findings
 from tarjama.desk.forms import FormError, parse_form
 from tarjama.desk.queue import waiting_queue
@@ -33,8 +34,9 @@ from tarjama.desk.sessions import COOKIE, MAX_AGE_SECONDS, Session, SessionStore
 from tarjama.editing import StaleEditError, save_segment, segment_views, view_dict
 from tarjama.errors import InputError, TarjamaError
 from tarjama.review.decisions import ApprovalRefused, precheck_decision
-from tarjama.review.events import Decision
+from tarjama.review.events import Channel, Decision
 from tarjama.review.report import DecisionReport, ExitStatus
+from tarjama.review.request import DecisionRequest
 from tarjama.review.state import item_review
 from tarjama.workspace import Workspace
 
@@ -52,8 +54,8 @@ LOGIN_MESSAGES = {"expired": "Your session ended: please log in again.", "wrong"
 class ReviewChannel(Protocol):
     """What the desk needs from the orchestration layer."""
 
-    def decide(self, workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
-               note: str, overrides: dict[str, str] | None = None) -> DecisionReport: ...
+    def decide(self, ctx: Context, request: DecisionRequest) -> DecisionReport:
+        """Check ``request`` (:func:`~tarjama.review.decisions.precheck_decision`), record it, have it taken."""
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]: ...
 
@@ -62,7 +64,8 @@ class ReviewChannel(Protocol):
 class OfflineChannel:
     """A desk with no orchestration behind it: edits work, decisions are refused with a clear message."""
 
-    def decide(self, workspace, slug, lang, decision, reviewer, note, overrides=None) -> DecisionReport:
+    def decide(self, ctx: Context, request: DecisionRequest) -> DecisionReport:
+        precheck_decision(ctx, request)  # a refusal is worth saying even without a review loop
         raise TarjamaError("no Prefect server: decisions need the review loop (`make demo` or `tarjama serve`)")
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]:
@@ -269,12 +272,10 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
                    "error": None, "blockers": [], "links": []}
         overrides = {key.removeprefix("override:"): value for key, value in form.items()
                      if key.startswith("override:") and value.strip()}
-        context["slug_lang"] = (slug, lang)
         try:
-            await run_in_threadpool(precheck_decision, workspace, slug, lang, choice, reviewer.name, form.get("note", ""),
-                                    overrides)
-            report = await run_in_threadpool(channel.decide, workspace, slug, lang, choice, reviewer.name,
-                                             form.get("note", ""), overrides)
+            asked = DecisionRequest.make(slug, lang, choice, reviewer.name, form.get("note", ""), channel=Channel.DESK,
+                                         overrides=overrides)
+            report = await run_in_threadpool(channel.decide, Context.load(workspace), asked)
             context.update(report=report, summary=report.summary(slug), verdict=report.verdict.value,
                            blockers=report.blockers, links=_published_links(workspace, report.published_paths(workspace)))
         except ApprovalRefused as refused:

@@ -28,7 +28,7 @@ from tarjama.publish import render
 from tarjama.publish.render import Published
 from tarjama.publish.version import SOURCE_LANGUAGE, Version, load_versions
 from tarjama.review.events import now_utc
-from tarjama.settings import load_settings
+from tarjama.settings import DEFAULT_SITE_URL
 from tarjama.workspace import Workspace
 
 KEEP_VERSIONS = 3
@@ -48,11 +48,13 @@ class PublishResult:
     folder: str
 
 
-def publish_item(workspace: Workspace, slug: str, lang: str, *, now: dt.datetime | None = None) -> list[PublishResult]:
+def publish_item(workspace: Workspace, slug: str, lang: str, *, site_url: str = DEFAULT_SITE_URL,
+                 now: dt.datetime | None = None) -> list[PublishResult]:
     """Publish the approved ``lang`` version and the Arabic original, and refresh the links of the
-    item's other published languages. Each language is swapped in atomically on its own."""
+    item's other published languages (``site_url``: the newsroom's ``[site] url``, for absolute links).
+    Each language is swapped in atomically on its own."""
     now = now or now_utc()
-    site = load_settings(workspace.config_file).site.url
+    site = site_url
     original, translation = load_versions(workspace, slug, lang)
     root = workspace.published
     others = [other for other in published_languages(root, slug) if other not in (lang, SOURCE_LANGUAGE)]
@@ -65,6 +67,12 @@ def publish_item(workspace: Workspace, slug: str, lang: str, *, now: dt.datetime
         if current is not None:
             results.append(publish_version(root, current.version, alternates, now, site))
     return results
+
+
+def stable_paths(workspace: Workspace, slug: str, lang: str) -> list[Path]:
+    """The files a publication of ``lang`` leaves at stable addresses (the translation's and the original's)."""
+    return [workspace.published / folder / f"{slug}.{ext}" for folder in (lang, SOURCE_LANGUAGE)
+            for ext in ("html", "md", "json")]
 
 
 def published_languages(root: Path, slug: str) -> list[str]:

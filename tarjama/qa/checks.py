@@ -245,3 +245,8 @@ def _has_rendering(text: str, rendering: str) -> bool:
     """Whether ``text`` holds ``rendering``, articles and case aside (``des Nations unies`` has ``les Nations unies``)."""
     core = re.sub(r"^(?:les |le |la |l'|l’|the )", "", rendering.strip(), flags=re.IGNORECASE)
     return core.casefold() in text.casefold().replace("’", "'")
+
+
+def check_names() -> list[str]:
+    """Every check a reviewer can name (``[qa] off``, ``--override SEGMENT:CHECK=REASON``)."""
+    return [*CHECKS, *CROSS_CHECKS]

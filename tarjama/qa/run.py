@@ -110,24 +110,10 @@ def check_catalog(po: Iterable[polib.POEntry], lang: str, *, glossary: Glossary 
     return findings
 
 
-def all_check_names() -> list[str]:
-    return [*CHECKS, *CROSS_CHECKS]
-
-
-def item_findings(workspace, slug: str, langs: Iterable[str] | None = None, *, off: Iterable[str] | None = None,
-                  replace: Mapping[str, polib.POFile] | None = None) -> dict[str, list[Finding]]:
-    """Findings per language of an item's catalogs, each checked against the others (``replace`` stands in
-    for catalogs being changed, read under their lock by the caller). ``off`` defaults to the settings'."""
-    from tarjama.catalog_store import read_catalog
-    from tarjama.glossary import load_glossary
-    from tarjama.settings import load_settings
-
-    folder = workspace.item_dir(slug)
-    catalogs = {path.stem: path for path in sorted(folder.glob("*.po"))}
-    if off is None:
-        off = load_settings(workspace.config_file).qa.off
-    glossary = load_glossary(workspace.root)
-    pos = {lang: (replace or {}).get(lang) or read_catalog(path) for lang, path in catalogs.items()}
-    pos = {lang: po for lang, po in pos.items() if po is not None}
-    wanted = list(langs) if langs is not None else list(pos)
-    return {lang: check_catalog(pos[lang], lang, glossary=glossary, others=pos, off=off) for lang in wanted if lang in pos}
+def check_item(catalogs: Mapping[str, polib.POFile], langs: Iterable[str] | None = None, *,
+               glossary: Glossary | None = None, off: Iterable[str] = ()) -> dict[str, list[Finding]]:
+    """Findings per language of an item's catalogs (``lang -> catalog``), each checked against the others.
+    Pure: the caller reads the catalogs, the glossary and the settings once (see :mod:`tarjama.context`)."""
+    wanted = list(langs) if langs is not None else list(catalogs)
+    return {lang: check_catalog(catalogs[lang], lang, glossary=glossary, others=catalogs, off=off)
+            for lang in wanted if lang in catalogs}

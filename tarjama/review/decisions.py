@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,10 +31,13 @@ from tarjama.catalog import (
     content_digest,
 )
 from tarjama.catalog_store import Edit, read_catalog, update_catalog
+from tarjama.context import Context
 from tarjama.errors import InputError, TarjamaError
 from tarjama.fsio import locked
 from tarjama.memory import remember
 from tarjama.post_edit import record_approval
+from tarjama.publish import site
+from tarjama.qa.run import add_override
 from tarjama.review import events as log
 from tarjama.review.events import (
     Channel,
@@ -51,11 +55,10 @@ from tarjama.review.events import (
     new_request_id,
     now_utc,
 )
+from tarjama.review.request import DecisionRequest
 from tarjama.review.state import ItemReview, ReviewState, fold, opened, waiting_in_run
+from tarjama.settings import Settings
 from tarjama.workspace import Workspace
-
-MAX_NOTE = 500
-MAX_REVIEWER = 100
 
 
 class ApprovalRefused(TarjamaError):
@@ -75,64 +78,22 @@ def shown_blockers(blockers: list[str], limit: int = 6) -> str:
     return "; ".join(blockers[:limit]) + more
 
 
-def check_overrides(overrides: dict[str, str] | None) -> dict[str, str]:
-    """``{"p1.s2:numbers": "reason"}``: each key a segment and a check, each with a reason on one line."""
-    from tarjama.qa.run import all_check_names
-
-    checked = {}
-    for key, reason in (overrides or {}).items():
-        segment, _, name = key.strip().partition(":")
-        if not segment or name not in all_check_names():
-            raise InputError(f"--override {key!r}: write SEGMENT:CHECK=REASON, e.g. p1.s2:numbers=\"the source "
-                             f"is wrong\"; checks are {', '.join(all_check_names())}")
-        reason = " ".join(str(reason).split())
-        if not reason:
-            raise InputError(f"--override {key}: give the reason the finding may pass")
-        if len(reason) > MAX_NOTE:
-            raise InputError(f"--override {key}: keep the reason under {MAX_NOTE} characters")
-        checked[f"{segment}:{name}"] = reason
-    return checked
-
-
-def check_decision(lang: str, decision: str, reviewer: str, note: str = "") -> Decision:
-    try:
-        chosen = Decision(decision)
-    except ValueError:
-        raise InputError(f"decision must be one of {', '.join(d.value for d in Decision)}, not {decision!r}") from None
-    if not reviewer.strip():
-        raise InputError("a decision needs the reviewer's name (--reviewer)")
-    if len(reviewer) > MAX_REVIEWER or any(ch in reviewer for ch in "\n\r\t\x00"):
-        raise InputError(f"the reviewer's name must be one line of at most {MAX_REVIEWER} characters")
-    if not lang.strip():
-        raise InputError("a decision needs the language it is about (--lang)")
-    if len(note) > MAX_NOTE:
-        raise InputError(f"the note is {len(note)} characters; keep it under {MAX_NOTE}")
-    return chosen
-
-
-def channel_refusal(workspace: Workspace, decision: Decision, channel: Channel) -> str | None:
+def channel_refusal(settings: Settings, decision: Decision, channel: Channel) -> str | None:
     """Why an approval from ``channel`` is not accepted here (``review.require_authenticated``), or None."""
-    from tarjama.settings import load_settings
-
-    if decision is not Decision.APPROVE or channel.authenticated:
-        return None
-    if not load_settings(workspace.config_file).review.require_authenticated:
+    if decision is not Decision.APPROVE or channel.authenticated or not settings.review.require_authenticated:
         return None
     return (f"this newsroom accepts approvals only from reviewers logged in to the review desk "
             f"(review.require_authenticated); an approval through {channel.value} names its reviewer without "
             "verifying them: approve in the desk, or request changes here")
 
 
-def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str,
-                      note: str = "", overrides: dict[str, str] | None = None, *,
-                      channel: Channel = Channel.DESK) -> ItemReview:
-    """What the CLI and the desk check before recording a decision: the rules the run applies, and that the
-    language waits for one in a run."""
-    chosen = check_decision(lang, decision, reviewer, note)
-    refused = channel_refusal(workspace, chosen, channel)
+def precheck_decision(ctx: Context, request: DecisionRequest) -> ItemReview:
+    """What a decision must pass before it is recorded: the rules the run applies, and that the language waits
+    for one in a run. Checked once, where the request is sent (``control.submit_decision``, the desk)."""
+    workspace, slug, lang = ctx.workspace, request.slug, request.lang
+    refused = channel_refusal(ctx.settings, request.decision, request.channel)
     if refused:
         raise ApprovalRefused(f"cannot approve {slug} {lang}: {refused}", [refused])
-    overrides = check_overrides(overrides)
     path = workspace.catalog_path(slug, lang)
     if not path.exists():
         raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}? see `tarjama status`")
@@ -143,33 +104,38 @@ def precheck_decision(workspace: Workspace, slug: str, lang: str, decision: str,
             raise NotWaiting(f"{slug} {lang} is not waiting for a decision: {state.describe(slug)}")
         raise NotWaiting(f"no run is waiting for review of {slug} {lang}; run `tarjama translate` on its item "
                          "while `tarjama serve` runs")
-    if chosen is Decision.APPROVE:
-        blockers = approval_blockers(read_catalog(path)) or qa_blockers(workspace, slug, lang, overrides)
+    if request.decision is Decision.APPROVE:
+        blockers = approval_blockers(read_catalog(path)) or qa_blockers(ctx, slug, lang, request.overrides)
         if blockers:
             raise ApprovalRefused(f"cannot approve {slug} {lang}: {shown_blockers(blockers)}", blockers)
     return review
 
 
-def qa_blockers(workspace: Workspace, slug: str, lang: str, overrides: dict[str, str],
+def qa_blockers(ctx: Context, slug: str, lang: str, overrides: Mapping[str, str],
                 po: polib.POFile | None = None) -> list[str]:
     """The critical QA findings of ``lang`` that no override (recorded, or given now) lets pass."""
-    from tarjama.qa.run import item_findings
-
-    findings = item_findings(workspace, slug, [lang], replace={lang: po} if po is not None else None).get(lang, [])
+    findings = ctx.findings(slug, [lang], replace={lang: po} if po is not None else None).get(lang, [])
     return [f"{f.key}: {f.message.rstrip('.')} ({f.detail}); fix it, or approve with an override and its reason"
             for f in findings if f.blocks and f.key not in overrides]
 
 
-def request_decision(workspace: Workspace, slug: str, lang: str, decision: str, reviewer: str, note: str = "", *,
-                     channel: Channel, request: str | None = None,
-                     overrides: dict[str, str] | None = None) -> DecisionRequested:
+def record_request(workspace: Workspace, request: DecisionRequest, request_id: str | None = None) -> DecisionRequested:
     """Record a decision request (durably, before anything is woken) and return it with its id."""
-    chosen = check_decision(lang, decision, reviewer, note)
-    event = DecisionRequested(request=request or new_request_id(), lang=lang.strip(), decision=chosen,
-                              reviewer=reviewer.strip(), note=note.strip(), channel=channel,
-                              overrides=check_overrides(overrides))
-    log.append(workspace, slug, event)
+    event = DecisionRequested(request=request_id or new_request_id(), lang=request.lang, decision=request.decision,
+                              reviewer=request.reviewer, note=request.note, channel=request.channel,
+                              overrides=dict(request.overrides))
+    log.append(workspace, request.slug, event)
     return event
+
+
+def record_not_taken(workspace: Workspace, slug: str, request: DecisionRequested, run_id: str, why: str) -> DecisionMade:
+    """A request its run will never take (the run ended first): recorded as ignored, with why, so its sender is
+    answered and nothing waits for it."""
+    made = DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
+                        reviewer=request.reviewer, note=request.note, channel=request.channel,
+                        outcome=Outcome.IGNORED, blockers=[why])
+    log.append(workspace, slug, made)
+    return made
 
 
 def claim_item(workspace: Workspace, slug: str, run_id: str, source_digest: str, targets: list[str],
@@ -219,12 +185,13 @@ class Taken:
     not_recorded: list[RecordFailed] = field(default_factory=list)
 
 
-def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
+def take_pending(ctx: Context, slug: str, run_id: str) -> Taken:
     """The run's side: decide every pending request of the item, in order, and publish what gets approved.
 
     Idempotent (a replayed run finds its outcomes in the log) and serialised per item. Only the item's
     current run takes requests: a superseded one leaves them to the run that replaced it.
     """
+    workspace = ctx.workspace
     with locked(workspace.item_dir(slug) / ".decisions.lock", f"decisions of {slug!r}", timeout=120):
         events = log.read(workspace, slug)
         review = fold(events)
@@ -233,19 +200,19 @@ def take_pending(workspace: Workspace, slug: str, run_id: str) -> Taken:
             return Taken([], [], waiting)
         decided, published, not_recorded = [], [], []
         for request in review.pending:
-            made = _decide(workspace, slug, request, run_id, waiting)
+            made = _decide(ctx, slug, request, run_id, waiting)
             log.append(workspace, slug, made)
             decided.append(made)
             if made.outcome is Outcome.APPROVED:
                 waiting.remove(made.lang)
                 not_recorded += _remember(workspace, slug, made.lang, made.request)
-                published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
+                published.append(publish_language(ctx, slug, made.lang, request=made.request, run_id=run_id))
         for made in _approved_unpublished(log.read(workspace, slug), run_id):  # a crash between the two
-            published.append(publish_language(workspace, slug, made.lang, request=made.request, run_id=run_id))
+            published.append(publish_language(ctx, slug, made.lang, request=made.request, run_id=run_id))
         return Taken(decided, published, waiting, not_recorded)
 
 
-def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id: str,
+def _decide(ctx: Context, slug: str, request: DecisionRequested, run_id: str,
             waiting: list[str]) -> DecisionMade:
     blockers: list[str] = []
     if request.lang not in waiting:
@@ -254,12 +221,12 @@ def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id:
                     f"(waiting: {', '.join(waiting) or 'none'})"]
     elif request.decision is Decision.REQUEST_CHANGES:
         outcome = Outcome.CHANGES_REQUESTED
-    elif refused := channel_refusal(workspace, request.decision, request.channel):
+    elif refused := channel_refusal(ctx.settings, request.decision, request.channel):
         outcome, blockers = Outcome.REFUSED, [refused]
     else:
-        path = workspace.catalog_path(slug, request.lang)
+        path = ctx.workspace.catalog_path(slug, request.lang)
         blockers = stamp_approval(path, request.reviewer, request.note, channel=request.channel,
-                                  qa=(workspace, slug, request.lang), overrides=request.overrides)
+                                  qa=(ctx, slug, request.lang), overrides=request.overrides)
         outcome = Outcome.REFUSED if blockers else Outcome.APPROVED
     return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
                         reviewer=request.reviewer, note=request.note, channel=request.channel, outcome=outcome,
@@ -267,12 +234,12 @@ def _decide(workspace: Workspace, slug: str, request: DecisionRequested, run_id:
 
 
 def stamp_approval(path: Path, reviewer: str, note: str = "", *, channel: Channel = Channel.CLI,
-                   qa: tuple[Workspace, str, str] | None = None,
-                   overrides: dict[str, str] | None = None) -> list[str]:
+                   qa: tuple[Context, str, str] | None = None,
+                   overrides: Mapping[str, str] | None = None) -> list[str]:
     """Write an approval into the catalog header (who, when, the note, the digest of what was approved) if,
     under the catalog's lock, nothing blocks it; otherwise the blockers, and nothing is written.
 
-    With ``qa`` (workspace, slug, lang), the critical QA findings block too, unless ``overrides`` names them
+    With ``qa`` (context, slug, lang), the critical QA findings block too, unless ``overrides`` names them
     with a reason: those reasons are written on their entries (``qa-override`` comments) with the approval.
     """
 
@@ -320,18 +287,16 @@ def _reason(exc: BaseException) -> str:
     return " ".join(str(getattr(exc, "strerror", None) or exc).split())[:200] or type(exc).__name__
 
 
-def _apply_overrides(po: polib.POFile, workspace: Workspace, slug: str, lang: str, overrides: dict[str, str],
+def _apply_overrides(po: polib.POFile, ctx: Context, slug: str, lang: str, overrides: Mapping[str, str],
                      reviewer: str) -> list[str]:
     """Record the given overrides of current critical findings on their entries; the findings still blocking."""
-    from tarjama.qa.run import add_override, item_findings
-
-    findings = item_findings(workspace, slug, [lang], replace={lang: po}).get(lang, [])
+    findings = ctx.findings(slug, [lang], replace={lang: po}).get(lang, [])
     entries = {e.msgctxt: e for e in po if not e.obsolete}
     for finding in findings:
         reason = overrides.get(finding.key)
         if finding.blocks and reason and finding.segment in entries:
             add_override(entries[finding.segment], finding.check, reason, reviewer)
-    return qa_blockers(workspace, slug, lang, {}, po)
+    return qa_blockers(ctx, slug, lang, {}, po)
 
 
 def _approved_unpublished(events: list[log.Event], run_id: str) -> list[DecisionMade]:
@@ -340,16 +305,14 @@ def _approved_unpublished(events: list[log.Event], run_id: str) -> list[Decision
             and e.outcome is Outcome.APPROVED and e.request not in done]
 
 
-def publish_language(workspace: Workspace, slug: str, lang: str, *, request: str | None = None,
+def publish_language(ctx: Context, slug: str, lang: str, *, request: str | None = None,
                      run_id: str | None = None) -> Published | PublishFailed:
     """Publish an approved language (and the Arabic original), and record what happened: the files that
     exist afterwards, or why it failed. Never raises for a publication failure: it is recorded."""
-    from tarjama.publish.site import publish_item
-
+    workspace = ctx.workspace
     try:
-        results = publish_item(workspace, slug, lang)
-        paths = [(workspace.published / folder / f"{slug}.{ext}").relative_to(workspace.root).as_posix()
-                 for folder in (lang, "ar") for ext in ("html", "md", "json")]  # the stable paths, not the versions
+        results = site.publish_item(workspace, slug, lang, site_url=ctx.settings.site.url)
+        paths = [path.relative_to(workspace.root).as_posix() for path in site.stable_paths(workspace, slug, lang)]
         missing = [p for p in paths if not (workspace.root / p).exists()]
         if missing:
             raise TarjamaError(f"files missing after publishing: {', '.join(missing)}")
@@ -362,14 +325,14 @@ def publish_language(workspace: Workspace, slug: str, lang: str, *, request: str
     return event
 
 
-def publish_if_missing(workspace: Workspace, slug: str, lang: str, run_id: str) -> Published | PublishFailed | None:
+def publish_if_missing(ctx: Context, slug: str, lang: str, run_id: str) -> Published | PublishFailed | None:
     """An approved, unchanged language whose publication is not there (it failed, or the files went missing)
     is published again; otherwise nothing happens."""
-    last = next((e for e in reversed(log.read(workspace, slug))
+    last = next((e for e in reversed(log.read(ctx.workspace, slug))
                  if isinstance(e, (Published, PublishFailed)) and e.lang == lang), None)
-    if isinstance(last, Published) and all((workspace.root / p).is_file() for p in last.paths):
+    if isinstance(last, Published) and all((ctx.workspace.root / p).is_file() for p in last.paths):
         return None
-    return publish_language(workspace, slug, lang, run_id=run_id)
+    return publish_language(ctx, slug, lang, run_id=run_id)
 
 
 def unpublished(workspace: Workspace, slug: str, langs: list[str]) -> list[tuple[str, str]]:
@@ -381,8 +344,9 @@ def unpublished(workspace: Workspace, slug: str, langs: list[str]) -> list[tuple
     return [(lang, latest[lang].reason) for lang in langs if isinstance(latest.get(lang), PublishFailed)]
 
 
-def republish(workspace: Workspace, slug: str, lang: str) -> Published | PublishFailed:
+def republish(ctx: Context, slug: str, lang: str) -> Published | PublishFailed:
     """``tarjama publish``: publish an approved language again from its catalog (after a failure was fixed)."""
+    workspace = ctx.workspace
     path = workspace.catalog_path(slug, lang)
     po = read_catalog(path)
     if po is None:
@@ -392,7 +356,7 @@ def republish(workspace: Workspace, slug: str, lang: str) -> Published | Publish
         why = state.describe(slug) if state and state.state is not ReviewState.PUBLISHED else "not approved"
         raise InputError(f"{slug} {lang} cannot be published: its catalog is not approved as it is now ({why}); "
                          "approve it first")
-    return publish_language(workspace, slug, lang)
+    return publish_language(ctx, slug, lang)
 
 
 def _one_line(exc: BaseException) -> str:

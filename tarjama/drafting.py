@@ -1,11 +1,16 @@
-"""The drafts job in plain Python: plan, machine-translate, and merge into catalogs.
+"""The drafting job, in the three steps every run takes: hold the item, draft each language, write.
 
-The Prefect flow calls these steps as coarse tasks; tests and benchmarks call
-them directly. Planning reads the catalog to find what needs MT (an unchanged
-item needs none); writing re-reads it under its lock, so a translator's save
-made while MT was running is merged, not overwritten. Before any MT request,
-the item's folder and catalogs must be writable and readable: a run never
-spends requests it cannot save.
+1. :func:`holding_item`: the item's run lock, its folder and catalogs checked
+   (a run never spends requests it cannot save), the run claimed as the item's
+   current one;
+2. :func:`draft_language`: what the catalog lacks, from the translation
+   memory (``[memory]``) or machine translation;
+3. :func:`write_drafts`: merged into each catalog under its lock (a
+   translator's save made while MT ran is kept), MT usage recorded.
+
+The Prefect flow runs step 1 around its tasks, which run steps 2 and 3;
+:func:`draft_item` runs the same steps in one process for tests, benchmarks
+and scripts.
 """
 
 from __future__ import annotations
@@ -13,19 +18,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tarjama.catalog import CatalogCounts, Draft, count_entries, merge_drafts, segments_needing_mt
+from tarjama.catalog import MEMORY_PROVIDER, CatalogCounts, Draft, count_entries, merge_drafts, segments_needing_mt
 from tarjama.catalog_store import Edit, read_catalog, update_catalog
+from tarjama.context import Context
 from tarjama.errors import InputError
 from tarjama.fsio import locked
 from tarjama.item import Item
 from tarjama.machine_drafts import record_machine_drafts
 from tarjama.manifest import write_manifest
+from tarjama.memory import exact
 from tarjama.mt.engine import MTEngine, Progress
 from tarjama.mt.sources import Source
+from tarjama.review.decisions import claim_item
 from tarjama.segment import Segment, segment_item
 from tarjama.usage_log import record_usage
 from tarjama.workspace import Workspace, check_lang
@@ -124,26 +132,52 @@ def translate_texts(engine: MTEngine, texts: Sequence[str | Source], lang: str,
     return {src: Draft(r.text, r.provider, None if r.ok else r.reason, r.alternatives) for src, r in results.items()}
 
 
-def draft_language(workspace: Workspace, item: Item, lang: str, engine: MTEngine, *, use_memory: bool = True,
-                   memory_reviewed: bool = False, on_progress: Progress | None = None) -> dict[str, Draft]:
-    """Drafts for what ``lang``'s catalog lacks: sentences the translation memory holds exactly come from it
-    (no MT request, fuzzy unless ``memory_reviewed``, a comment naming their origin); MT drafts the rest."""
-    from tarjama.catalog import MEMORY_PROVIDER
-    from tarjama.memory import exact
+@dataclass(frozen=True)
+class LanguageDrafts:
+    """Step 2's outcome for one language: a draft per source sentence, and what each provider cost."""
 
-    sources = texts_to_translate(workspace, item, lang)
-    remembered = exact(workspace, [s.text for s in sources], lang, exclude_item=item.slug) if use_memory else {}
-    drafts = {text: Draft(match.target, MEMORY_PROVIDER, note=match.origin(), reviewed=memory_reviewed)
+    drafts: dict[str, Draft]
+    usage: dict[str, dict[str, int]]
+
+
+@contextmanager
+def holding_item(ctx: Context, item: Item, langs: Sequence[str], run_id: str, chain: Sequence[str], *,
+                 wait: float = 0) -> Iterator[list[str]]:
+    """Step 1, held while the run drafts: one run at a time per item (another waits ``wait`` seconds, then is
+    refused), a workspace that can take the drafts, and this run made the item's current one. Yields the runs it
+    takes over from (a caller with an orchestrator stops them)."""
+    with item_run_lock(ctx.workspace, item.slug, wait=wait):
+        check_writable(ctx.workspace, item, langs)
+        yield claim_item(ctx.workspace, item.slug, run_id, item.digest, list(langs), list(chain))
+
+
+def draft_language(ctx: Context, item: Item, lang: str, engine: MTEngine,
+                   on_progress: Progress | None = None) -> LanguageDrafts:
+    """Step 2: drafts for what ``lang``'s catalog lacks. Sentences the translation memory holds exactly come from
+    it when ``[memory] use`` (no MT request; fuzzy unless ``exact_reviewed``; a comment names their origin); MT
+    drafts the rest."""
+    memory = ctx.settings.memory
+    sources = texts_to_translate(ctx.workspace, item, lang)
+    remembered = exact(ctx.workspace, [s.text for s in sources], lang, exclude_item=item.slug) if memory.use else {}
+    drafts = {text: Draft(match.target, MEMORY_PROVIDER, note=match.origin(), reviewed=memory.exact_reviewed)
               for text, match in remembered.items()}
     rest = [s for s in sources if s.text not in remembered]
     if rest:
         drafts.update(translate_texts(engine, rest, lang, on_progress))
-    return drafts
+    return LanguageDrafts(drafts, usage_of(engine, lang))
 
 
 def usage_of(engine: MTEngine, lang: str) -> dict[str, dict[str, int]]:
     """What each provider cost in ``lang`` so far in this engine (requests, characters, tokens, failures)."""
     return {provider: usage.as_dict() for (provider, target), usage in engine.usage.items.items() if target == lang}
+
+
+def write_drafts(ctx: Context, item: Item, drafted: Mapping[str, LanguageDrafts], chain: Sequence[str],
+                 run_id: str) -> list[LanguageResult]:
+    """Step 3: the item's manifest, then each language's drafts merged into its catalog."""
+    write_manifest(ctx.workspace, item, list(drafted))
+    return [write_language(ctx.workspace, item, lang, found.drafts, chain=chain, usage=found.usage, run=run_id)
+            for lang, found in drafted.items()]
 
 
 def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str, Draft],
@@ -173,17 +207,9 @@ def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str
     )
 
 
-def draft_item(workspace: Workspace, item: Item, targets: Sequence[str], engine: MTEngine,
-               run: str = "direct") -> list[LanguageResult]:
-    """The whole drafts job without Prefect: used by tests and benchmarks (one fresh engine per item)."""
-    results = []
-    with item_run_lock(workspace, item.slug):
-        check_writable(workspace, item, targets)
-        write_manifest(workspace, item, targets)
-        for lang in targets:
-            before = sum(engine.requests.values())
-            drafts = draft_language(workspace, item, lang, engine)
-            spent = sum(engine.requests.values()) - before
-            results.append(write_language(workspace, item, lang, drafts, requests=spent, chain=engine.settings.chain,
-                                          usage=usage_of(engine, lang), run=run))
-    return results
+def draft_item(ctx: Context, item: Item, targets: Sequence[str], engine: MTEngine,
+               run_id: str = "direct") -> list[LanguageResult]:
+    """The whole job in this process, through the same steps as a flow run (tests, benchmarks, scripts)."""
+    with holding_item(ctx, item, targets, run_id, engine.settings.chain):
+        drafted = {lang: draft_language(ctx, item, lang, engine) for lang in targets}
+        return write_drafts(ctx, item, drafted, engine.settings.chain, run_id)
