@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from tarjama.context import Context
 from tarjama.desk.reviewers import save_reviewer
 from tarjama.drafting import draft_item
 from tarjama.ingest import load_item
@@ -52,7 +53,7 @@ def build(root: Path, segments: int) -> Workspace:
     ws = Workspace(root)
     with LoopbackMTServer("libre") as libre:
         settings = MTSettings(chain=("libre",), concurrency=8, providers={"libre": ProviderConfig(url=libre.url)})
-        draft_item(ws, load_item(item_path, ws), ["fr"], MTEngine(settings))
+        draft_item(Context.load(ws), load_item(item_path, ws), ["fr"], MTEngine(settings))
     return ws
 
 

@@ -112,8 +112,9 @@ def translate(
     """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
     from tarjama.drafting import check_writable, item_run_lock, parse_targets
     from tarjama.ingest import load_item
-    from tarjama.manifest import read_manifest, refuse_same_text
+    from tarjama.manifest import read_manifest
     from tarjama.mt.providers import all_providers
+    from tarjama.review.same_text import refuse_same_text
     from tarjama.settings import load_settings
 
     try:

@@ -34,19 +34,20 @@ from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
 from prefect.states import Cancelled, Failed
 
+from flows.events import Milestone, emit_milestone
+from flows.names import DEPLOYMENT, FLOW_NAME, RESCHEDULED
 from tarjama.context import Context
 from tarjama.drafting import DEFAULT_TARGETS
 from tarjama.errors import TarjamaError
 from tarjama.review import events as log
 from tarjama.review.decisions import precheck_decision, record_not_taken, record_request, record_timeout
+from tarjama.review.events import now_utc
 from tarjama.review.report import DecisionReport
 from tarjama.review.request import DecisionRequest
 from tarjama.review.state import ItemReview, fold, request_result, waiting_in_run
+from tarjama.settings import load_settings
 from tarjama.workspace import Workspace, find_workspace
 
-FLOW_NAME = "translate-article"
-DEPLOYMENT_NAME = "tarjama"
-DEPLOYMENT = f"{FLOW_NAME}/{DEPLOYMENT_NAME}"
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 SETTLED = {StateType.PAUSED, StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 POLL = 0.3  # seconds between looks at the runs' states (API calls)
@@ -128,8 +129,6 @@ def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateTyp
 
 def times_rescheduled(run_id: str | UUID) -> int:
     """How often the automations of ``tarjama deploy`` put this run back after its worker stopped."""
-    from flows.deploy import RESCHEDULED
-
     with get_client(sync_client=True) as client:
         return sum(1 for state in client.read_flow_run_states(UUID(str(run_id))) if state.name == RESCHEDULED)
 
@@ -228,10 +227,6 @@ def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[s
 
     Prefect would fail them too, later and with a generic message; ``tarjama serve`` runs this every few seconds.
     """
-    from flows.events import Milestone, emit_milestone
-    from tarjama.review.events import now_utc
-    from tarjama.settings import load_settings
-
     expired = []
     with get_client(sync_client=True) as client:
         for run in runs_of(None, None, [StateType.PAUSED]):

@@ -35,16 +35,16 @@ from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.exceptions import ObjectNotFound
 
-from flows.control import DEPLOYMENT_NAME
 from flows.forms import editor_schema
+from flows.names import DEPLOYMENT, DEPLOYMENT_NAME, RESCHEDULED
 from flows.quotas import ensure_quota_limits
+from flows.translate_article import translate_article
 from tarjama.errors import TarjamaError
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
 RESTART_AUTOMATION = "tarjama: reschedule runs whose worker stopped"
 CRASH_AUTOMATION = "tarjama: reschedule crashed runs"
-RESCHEDULED = "Rescheduled"  # the state name both automations give; the flow counts them (``[workers] max_restarts``)
 ALIVE_AFTER = {f"prefect.flow-run.{name}" for name in ("heartbeat", "Pending", "Running")}
 """A run given to a worker (Pending), started (Running) or drafting (heartbeat) must show life again..."""
 ALIVE_OR_SETTLED = {f"prefect.flow-run.{name}" for name in ("heartbeat", "Running", "Completed", "Failed", "Cancelled",
@@ -55,8 +55,6 @@ ALIVE_OR_SETTLED = {f"prefect.flow-run.{name}" for name in ("heartbeat", "Runnin
 def translate_deployment(workspace: Workspace, *, module_path: bool = False,
                          job_variables: dict | None = None) -> RunnerDeployment:
     """The translate-article deployment with its Run form (served by ``tarjama serve`` or on a work pool)."""
-    from flows.translate_article import translate_article
-
     deployment = translate_article.to_deployment(
         name=DEPLOYMENT_NAME,
         parameters={"workspace": str(workspace.root)},
@@ -85,7 +83,7 @@ def deploy(workspace: Workspace, settings: Settings) -> Deployed:
     env = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(workers.heartbeat_seconds)}
     deployment_id = translate_deployment(workspace, module_path=True, job_variables={"env": env}).apply(
         work_pool_name=workers.pool)
-    lines.append(f"deployment translate-article/{DEPLOYMENT_NAME} on pool {workers.pool} (workspace {workspace.root})")
+    lines.append(f"deployment {DEPLOYMENT} on pool {workers.pool} (workspace {workspace.root})")
     lines += [f"provider quota {line}" for line in ensure_quota_limits(settings.mt_settings())]
     lines += ensure_restart_automations(deployment_id, workers.restart_after_seconds)
     return Deployed(workers.pool, deployment_id, lines)

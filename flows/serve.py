@@ -25,12 +25,13 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
 from flows.control import expire_overdue_reviews, start_item_run, wake_pending
+from flows.deploy import translate_deployment
 from flows.events import Milestone, emit_milestone
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner, record_refusal
 from tarjama.ingest import load_item
 from tarjama.item import Item
-from tarjama.manifest import refuse_same_text
+from tarjama.review.same_text import refuse_same_text
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
@@ -127,8 +128,6 @@ def start_watchers(workspace: Workspace, settings: Settings, stop: threading.Eve
 
 def serve_deployment(workspace: Workspace, settings: Settings) -> None:
     """One machine: this process runs the flow runs (``[serve] limit`` at once) and the watchers."""
-    from flows.deploy import translate_deployment
-
     stop = threading.Event()
     start_watchers(workspace, settings, stop)
     try:

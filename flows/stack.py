@@ -27,6 +27,7 @@ import httpx
 from flows.prefect_env import prefect_env
 from tarjama.desk.reviewers import reviewers_file, save_reviewer
 from tarjama.errors import TarjamaError
+from tarjama.status import collect_status
 from tarjama.workspace import Workspace
 
 SAMPLE = "content/inbox/000_220f3de444a27c17.txt"
@@ -165,8 +166,6 @@ def _deployment_ready(api: str) -> bool:
 def _sample_state(workspace: Workspace) -> str:
     """"waiting" when a language of the sample waits for review, "published" when every one is published and
     unchanged, else "other": the banner says one true thing about it."""
-    from tarjama.status import collect_status
-
     rows = [r for r in collect_status(workspace) if r.slug == Path(SAMPLE).stem]
     if any(r.awaits_decision for r in rows):
         return "waiting"

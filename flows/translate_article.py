@@ -22,6 +22,7 @@ from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows.control import supersede, times_rescheduled
+from flows.names import FLOW_NAME
 from flows.review_gate import ReviewTimedOut, wait_for_reviews
 from flows.run_logs import quiet_deliberate_failures
 from flows.tasks import translate_language, write_catalogs
@@ -30,9 +31,9 @@ from tarjama.drafting import DEFAULT_TARGETS, RUN_LOCK_WAIT, holding_item, parse
 from tarjama.errors import InputError, TarjamaError
 from tarjama.inbox import pasted_slug, save_pasted_item
 from tarjama.ingest import load_item
-from tarjama.manifest import refuse_same_text
 from tarjama.mt.providers import all_providers
 from tarjama.review.decisions import unpublished
+from tarjama.review.same_text import refuse_same_text
 from tarjama.workspace import Workspace, find_workspace
 
 quiet_deliberate_failures()  # this module is what a flow-run process loads: its failures stay one line
@@ -70,7 +71,7 @@ def _field(default, title: str, description: str):
     return Field(default, description=description, json_schema_extra={"title": title})
 
 
-@flow(name="translate-article", flow_run_name=_run_name, persist_result=True)
+@flow(name=FLOW_NAME, flow_run_name=_run_name, persist_result=True)
 def translate_article(
     item_path: str = _field("", "Item file", "An item in content/inbox/ (.txt, .md or ninjs .json), e.g. "
                             "content/inbox/item.txt; or leave it empty and paste the item below"),

@@ -21,10 +21,10 @@ import polib
 
 from tarjama.catalog import FUZZY, CatalogCounts, count_entries
 from tarjama.catalog_store import STORE, Edit, audit_path, warm_render
+from tarjama.clock import now_utc
 from tarjama.errors import InputError, TarjamaError
 from tarjama.fsio import read_jsonl
 from tarjama.machine_drafts import read_machine_drafts
-from tarjama.review.events import now_utc
 from tarjama.workspace import Workspace
 
 MAX_COMMENT = 2000

@@ -11,10 +11,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tarjama.errors import InputError
 from tarjama.fsio import atomic_write_text
 from tarjama.item import Item
-from tarjama.review.state import item_review
 from tarjama.workspace import Workspace
 
 
@@ -42,23 +40,3 @@ def all_manifests(workspace: Workspace) -> dict[str, dict[str, Any]]:
             if manifest is not None:
                 found[folder.name] = manifest
     return found
-
-
-def same_text_in_review(workspace: Workspace, item: Item) -> tuple[str, str] | None:
-    """Another item with this item's text (pasted, dropped or given as another file) that waits for review:
-    (its slug, its source file); None when there is none."""
-    for slug, manifest in all_manifests(workspace).items():
-        if slug == item.slug or manifest.get("text_digest") != item.text_digest:
-            continue
-        if item_review(workspace, slug).waiting_langs():
-            return slug, str(manifest.get("source_path", slug))
-    return None
-
-
-def refuse_same_text(workspace: Workspace, item: Item) -> None:
-    """One line, before any MT request, for an item whose text another item already has in review."""
-    found = same_text_in_review(workspace, item)
-    if found:
-        slug, source = found
-        raise InputError(f"{item.source_path}: the same text is already in review as {slug} ({source}); review it "
-                         "there, or change this item's text")

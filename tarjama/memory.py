@@ -27,6 +27,8 @@ from pathlib import Path
 import polib
 
 from tarjama.arabic import fold
+from tarjama.catalog import APPROVED_AT, APPROVED_BY, approval_holds
+from tarjama.catalog_store import read_catalog
 from tarjama.errors import InputError
 from tarjama.workspace import Workspace, check_lang
 from tarjama.xml_input import refuse_declarations
@@ -143,8 +145,6 @@ def _rows(slug: str, lang: str, po: polib.POFile, reviewer: str, at: str) -> lis
 
 def remember(workspace: Workspace, slug: str, lang: str, po: polib.POFile) -> int:
     """Add (or refresh) the reviewed segments of an approved catalog; how many were written."""
-    from tarjama.catalog import APPROVED_AT, APPROVED_BY
-
     reviewer = po.metadata.get(APPROVED_BY, "")
     at = po.metadata.get(APPROVED_AT, "") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = _rows(slug, lang, po, reviewer, at)
@@ -156,9 +156,6 @@ def remember(workspace: Workspace, slug: str, lang: str, po: polib.POFile) -> in
 
 def rebuild(workspace: Workspace) -> tuple[int, int]:
     """The memory made again from every approved catalog: (catalogs, segments)."""
-    from tarjama.catalog import APPROVED_AT, APPROVED_BY, approval_holds
-    from tarjama.catalog_store import read_catalog
-
     catalogs = segments = 0
     rows: list[tuple[str, ...]] = []
     for path in sorted(workspace.translations.glob("*/*.po")):

@@ -22,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
 from tarjama.errors import InputError
+from tarjama.fsio import file_identity
+from tarjama.glossary import load_glossary
+from tarjama.mt.providers import all_providers
 from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings, ProviderConfig
 from tarjama.qa.checks import check_names
 
@@ -188,15 +191,11 @@ class Settings(BaseSettings):
                     workspace_root: Path | None = None) -> MTSettings:
         """What the MT engine needs; an explicit chain, concurrency or suggesters (a run's parameters) win.
         With ``workspace_root``, its glossary.csv (checked: a malformed one stops here) goes to the engines."""
-        from tarjama.mt.providers import all_providers
-
         chosen = self._check_list("providers", chain, allow_empty=False) if chain else self.providers
         suggest = (self._check_list("--suggest-from", suggest_from, allow_empty=True)
                    if suggest_from is not None else self.mt.suggest_from)
         glossary = None
         if workspace_root is not None:
-            from tarjama.glossary import load_glossary
-
             glossary = load_glossary(workspace_root)
         limits = self.mt
         return MTSettings(
@@ -224,8 +223,6 @@ def _split_list(value: Any) -> Any:
 
 
 def _check_names(names: tuple[str, ...], allow_empty: bool) -> tuple[str, ...]:
-    from tarjama.mt.providers import all_providers
-
     known = all_providers()
     if not names and not allow_empty:
         raise ValueError("the provider chain is empty; name at least one provider")
@@ -261,8 +258,6 @@ def current_settings(config_file: Path | None) -> Settings:
     """:func:`load_settings` for code that asks often (the desk, per page and per save): read again only when
     tarjama.toml or a TARJAMA_ environment variable changed."""
     import os
-
-    from tarjama.fsio import file_identity
 
     environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TARJAMA_")))
     key = (str(config_file), file_identity(config_file), environment)

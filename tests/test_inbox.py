@@ -85,9 +85,9 @@ def test_the_same_text_pasted_dropped_or_given_as_another_file_is_said_to_be_in_
 
     from flows.cli import app
     from tarjama.drafting import draft_item
-    from tarjama.manifest import refuse_same_text
     from tarjama.mt.engine import MTEngine
     from tarjama.review.decisions import claim_item, open_review
+    from tarjama.review.same_text import refuse_same_text
     from tests.conftest import settings_for
 
     text = f"{ARABIC}\n\nوأكد المتحدث أن البرنامج سيبدأ قريبا."

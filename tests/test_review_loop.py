@@ -289,7 +289,7 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
 def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.control import DEPLOYMENT
+    from flows.names import DEPLOYMENT
 
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DEPLOYMENT)

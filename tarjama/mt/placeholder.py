@@ -17,13 +17,13 @@ from functools import lru_cache
 
 from text_unidecode import unidecode
 
+from tarjama.months import GREGORIAN, month_names
+
 NAME = "placeholder"
 
 
 @lru_cache(maxsize=8)
 def _months(target: str) -> tuple[re.Pattern[str], dict[str, str]]:
-    from tarjama.months import GREGORIAN, month_names
-
     try:
         names = month_names(target.split("_")[0])
     except Exception:

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import escape
 
 from tarjama import __version__
+from tarjama.channels import Channel
 from tarjama.dates import rfc3339
 from tarjama.publish.locale_text import language_name, long_date, text_direction, words
 from tarjama.publish.version import Version
@@ -71,8 +72,6 @@ def provenance(v: Version) -> str:
 
 def reviewer_channel(via: str | None) -> str:
     """How the reviewer's name was obtained, as provenance says it (catalogs approved before 0.x lack it)."""
-    from tarjama.review.events import Channel
-
     try:
         return f" ({Channel(via).describe()})" if via else ""
     except ValueError:

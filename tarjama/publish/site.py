@@ -22,12 +22,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from tarjama.clock import now_utc
 from tarjama.errors import TarjamaError
 from tarjama.fsio import atomic_write_text, locked
 from tarjama.publish import render
 from tarjama.publish.render import Published
 from tarjama.publish.version import SOURCE_LANGUAGE, Version, load_versions
-from tarjama.review.events import now_utc
 from tarjama.settings import DEFAULT_SITE_URL
 from tarjama.workspace import Workspace
 

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 import polib
 
+from tarjama.catalog_store import read_catalog
 from tarjama.errors import InputError
+from tarjama.manifest import read_manifest
+from tarjama.segment import split_sentences
 from tarjama.workspace import Workspace
 
 SOURCE_LANGUAGE = "ar"
@@ -78,8 +81,6 @@ def _version(entries, text_of, lang: str, common: dict) -> Version:
 
 def fallback_headline(paragraphs: tuple[str, ...]) -> str:
     """The first sentence, cut at a word boundary to ``HEADLINE_FALLBACK_MAX`` characters."""
-    from tarjama.segment import split_sentences
-
     first = next((p for p in paragraphs if p.strip()), "")
     sentence = (split_sentences(first) or [first])[0]
     if len(sentence) <= HEADLINE_FALLBACK_MAX:
@@ -89,9 +90,6 @@ def fallback_headline(paragraphs: tuple[str, ...]) -> str:
 
 
 def load_versions(workspace: Workspace, slug: str, lang: str) -> tuple[Version, Version]:
-    from tarjama.catalog_store import read_catalog
-    from tarjama.manifest import read_manifest
-
     manifest = read_manifest(workspace, slug)
     po = read_catalog(workspace.catalog_path(slug, lang))
     if manifest is None or po is None:

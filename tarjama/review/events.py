@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from tarjama.channels import Channel
+from tarjama.clock import now_utc
 from tarjama.fsio import append_jsonl, read_jsonl
 from tarjama.workspace import Workspace
 
@@ -35,30 +37,6 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # the catalog does not allow an approval yet
     CHANGES_REQUESTED = "changes-requested"
     IGNORED = "ignored"  # the language was not waiting, or the run ended before taking the request
-
-
-class Channel(StrEnum):
-    """Where a decision came from (the desk authenticates its reviewers; the others take a name as given)."""
-
-    DESK = "desk"
-    CLI = "cli"
-    PREFECT_UI = "prefect-ui"
-
-    @property
-    def authenticated(self) -> bool:
-        """Only the desk knows who its reviewer is (a login); a name typed elsewhere is taken as given."""
-        return self is Channel.DESK
-
-    def describe(self) -> str:
-        """How the reviewer's name was obtained, for status lines and provenance."""
-        if self.authenticated:
-            return "authenticated in the review desk"
-        where = "the CLI" if self is Channel.CLI else "the Prefect UI"
-        return f"name given through {where}, not verified"
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def new_request_id() -> str:

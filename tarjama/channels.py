@@ -1,0 +1,28 @@
+"""Where a reviewer's decision comes from, and what that says about who the reviewer is.
+
+The review log records it with every decision; published pages say it in their provenance.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where a decision came from (the desk authenticates its reviewers; the others take a name as given)."""
+
+    DESK = "desk"
+    CLI = "cli"
+    PREFECT_UI = "prefect-ui"
+
+    @property
+    def authenticated(self) -> bool:
+        """Only the desk knows who its reviewer is (a login); a name typed elsewhere is taken as given."""
+        return self is Channel.DESK
+
+    def describe(self) -> str:
+        """How the reviewer's name was obtained, for status lines and provenance."""
+        if self.authenticated:
+            return "authenticated in the review desk"
+        where = "the CLI" if self is Channel.CLI else "the Prefect UI"
+        return f"name given through {where}, not verified"
