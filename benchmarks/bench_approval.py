@@ -27,7 +27,7 @@ from pathlib import Path
 import polib
 
 from benchmarks.bench_workers import flow_runs
-from flows.stack import Child
+from operations.stack import Child
 from tarjama.review.events import DecisionMade, Published, read
 from tarjama.workspace import Workspace
 from tests.conftest import burst_item, free_port, make_workspace
@@ -62,7 +62,7 @@ def run(items: int, root: Path) -> dict:
     with LoopbackMTServer("libre") as libre:
         env = {**topology_env(root / "prefect-home", free_port(), None), "TARJAMA_LIBRE_URL": libre.url}
         with prefect_server(env, logs):
-            serve = Child("serve", [sys.executable, "-m", "flows.cli", "serve", "--workspace", str(ws.root)], env,
+            serve = Child("serve", [sys.executable, "-m", "cli", "serve", "--workspace", str(ws.root)], env,
                           logs / "serve.log")
             try:
                 slugs = [f"approve-{n:02d}" for n in range(items)]
@@ -74,7 +74,7 @@ def run(items: int, root: Path) -> dict:
                     before = len(read(ws, slug))
                     seen: dict[str, float] = {}
                     started = time.monotonic()
-                    command = subprocess.Popen([sys.executable, "-m", "flows.cli", "approve", slug, "--lang", "fr",
+                    command = subprocess.Popen([sys.executable, "-m", "cli", "approve", slug, "--lang", "fr",
                                                 "--reviewer", "Bench", "--workspace", str(ws.root)], env=env,
                                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                     while True:  # the log's events as they land, and the command's exit

@@ -81,7 +81,7 @@ def run(segments: int, reviewers: int, renders: int) -> dict:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-        desk = subprocess.Popen([sys.executable, "-m", "flows.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
+        desk = subprocess.Popen([sys.executable, "-m", "cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             base = f"http://127.0.0.1:{port}"

@@ -90,7 +90,7 @@ def check_run(sentences: int) -> dict:
                 po.append(polib.POEntry(msgctxt=f"p{n}.s1", msgid=source, msgstr=f"Phrase {n} du {n % 28 + 1} janvier 2025."))
             po.save(str(folder / f"{lang}.po"))
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "flows.cli", "check", "long-item", "--json", "-w", str(root)],
+        proc = subprocess.run([sys.executable, "-m", "cli", "check", "long-item", "--json", "-w", str(root)],
                               capture_output=True, text=True, cwd=REPO)
         wall = time.perf_counter() - started
         report = json.loads(proc.stdout)

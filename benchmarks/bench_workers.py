@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import polib
 
-from flows.stack import Child
+from operations.stack import Child
 from tarjama.desk.reviewers import save_reviewer
 from tarjama.review.events import Published, RunStarted, read
 from tests.conftest import burst_item, free_port, make_workspace
@@ -121,7 +121,7 @@ def approve_all(ws, env: dict[str, str], slugs: list[str], logs: Path) -> dict:
     for name in names[2:]:
         save_reviewer(ws.root / "reviewers.toml", name, ["fr"], PASSWORD)
     port = free_port()
-    desk = Child("desk", [sys.executable, "-m", "flows.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
+    desk = Child("desk", [sys.executable, "-m", "cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
                  env, logs / "desk.log")
     base = f"http://127.0.0.1:{port}"
     while True:
@@ -178,10 +178,10 @@ def run(topology: str, items: int, root: Path, approve: bool = True) -> dict:
             if topology == "workers":
                 assert cli(env, "deploy", "--workspace", str(ws.root)).returncode == 0
                 runners = [start_worker(env, logs, f"w{n}") for n in (1, 2)]
-                runners.append(Child("watch", [sys.executable, "-m", "flows.cli", "watch", "--workspace", str(ws.root)],
+                runners.append(Child("watch", [sys.executable, "-m", "cli", "watch", "--workspace", str(ws.root)],
                                      env, logs / "watch.log"))
             else:
-                runners.append(Child("serve", [sys.executable, "-m", "flows.cli", "serve", "--workspace", str(ws.root)],
+                runners.append(Child("serve", [sys.executable, "-m", "cli", "serve", "--workspace", str(ws.root)],
                                      env, logs / "serve.log"))
             ready = f"{env['PREFECT_API_URL']}/deployments/name/translate-article/tarjama"
             while httpx.get(ready, headers=api_headers(env), timeout=5).json().get("status") != "READY":

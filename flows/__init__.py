@@ -1,3 +1,3 @@
-"""tarjama's orchestration layer: Prefect flows and tasks, the review gate, serving, run control, the
-temporary local server, the demo stack and the command line. The work is done by the ``tarjama`` package;
-importing this package changes nothing (entry points prepare Prefect's environment)."""
+"""tarjama's flow on Prefect: the translate-article flow, its tasks, the review gate and its Resume form, what a
+run asks Prefect about runs, quotas, milestones. The work is done by the ``tarjama`` package; operations/ and cli/
+run it. Importing this package changes nothing (entry points prepare Prefect's environment)."""

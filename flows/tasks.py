@@ -30,7 +30,7 @@ from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import MTSettings
 from tarjama.post_edit import pairs, score
 from tarjama.review.decisions import Taken, take_pending
-from tarjama.review.events import Published, PublishFailed
+from tarjama.review.events import Outcome, Published, PublishFailed
 from tarjama.textutil import escape_markdown
 from tarjama.workspace import Workspace
 
@@ -119,7 +119,7 @@ def take_decisions(ctx: Context, slug: str, run_id: str) -> Taken:
         logger.info("%s %s: %s (request %s)", slug, made.lang, made.describe(), made.request)
     _announce(ctx, slug, run_id, taken)
     for made in taken.decided:
-        if made.outcome.value == "approved":
+        if made.outcome is Outcome.APPROVED:
             _post_edit_artifact(workspace, slug, made.lang, made.request)
     for event in taken.published:
         if isinstance(event, Published):

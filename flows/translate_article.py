@@ -21,24 +21,24 @@ from prefect.states import Cancelled, Failed
 from prefect.utilities.annotations import quote
 from pydantic import Field
 
-from flows.control import supersede, times_rescheduled
 from flows.names import FLOW_NAME
 from flows.review_gate import ReviewTimedOut, wait_for_reviews
 from flows.run_logs import quiet_deliberate_failures
+from flows.runs import supersede, times_rescheduled
 from flows.tasks import translate_language, write_catalogs
 from tarjama.context import Context
-from tarjama.drafting import DEFAULT_TARGETS, RUN_LOCK_WAIT, holding_item, parse_targets
+from tarjama.drafting import RUN_LOCK_WAIT, holding_item, parse_targets
 from tarjama.errors import InputError, TarjamaError
 from tarjama.inbox import pasted_slug, save_pasted_item
 from tarjama.ingest import load_item
+from tarjama.languages import DEFAULT_TARGETS, OFFERED_TARGETS
 from tarjama.mt.providers import all_providers
 from tarjama.review.decisions import unpublished
 from tarjama.review.same_text import refuse_same_text
 from tarjama.workspace import Workspace, find_workspace
 
 quiet_deliberate_failures()  # this module is what a flow-run process loads: its failures stay one line
-LANGUAGES = ("fr", "en", "es", "de", "it", "pt", "tr")
-Language = Literal[LANGUAGES]  # type: ignore[valid-type]
+Language = Literal[OFFERED_TARGETS]  # type: ignore[valid-type]
 ProviderName = Literal[tuple(all_providers())]  # type: ignore[valid-type]
 
 

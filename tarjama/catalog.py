@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import polib
 
 from tarjama import __version__
+from tarjama.languages import SOURCE_LANGUAGE
 from tarjama.segment import Segment
 
 FUZZY = "fuzzy"
-SOURCE_LANGUAGE = "ar"
 MT_NOTE = "machine translation: "
 FAILED_NOTE = "machine translation failed: "
 PREVIOUS_NOTE = "previous translation: "

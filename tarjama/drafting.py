@@ -38,7 +38,6 @@ from tarjama.segment import Segment, segment_item
 from tarjama.usage_log import record_usage
 from tarjama.workspace import Workspace, check_lang
 
-DEFAULT_TARGETS = ("fr", "en")
 RUN_LOCK_WAIT = 600.0  # a run waits this long for another run of the same item to finish drafting
 
 

@@ -116,7 +116,7 @@ class Refusal:
 
 
 def _refusals_path(workspace: Workspace) -> Path:
-    return workspace.root / ".tarjama" / REFUSED_FILE
+    return workspace.state_dir / REFUSED_FILE
 
 
 def _read_refusals(workspace: Workspace) -> dict[str, dict]:

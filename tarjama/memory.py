@@ -85,7 +85,7 @@ def key_of(source: str) -> str:
 
 
 def memory_path(workspace: Workspace) -> Path:
-    return workspace.root / ".tarjama" / MEMORY_FILE
+    return workspace.state_dir / MEMORY_FILE
 
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish

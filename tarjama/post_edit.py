@@ -53,7 +53,7 @@ def record_approval(workspace: Workspace, slug: str, lang: str, po: polib.POFile
     """Record the draft/approved pairs of an approval; its scores per provider (for the run's artifact)."""
     found = pairs(po, read_machine_drafts(workspace.catalog_path(slug, lang)))
     at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    path = workspace.root / ".tarjama" / POST_EDIT_LOG
+    path = workspace.state_dir / POST_EDIT_LOG
     path.parent.mkdir(parents=True, exist_ok=True)
     append_jsonl(path, [{"at": at, "item": slug, "lang": lang, "request": request, "provider": p, "draft": d,
                          "approved": a} for p, d, a in found], "the post-edit record")
@@ -79,7 +79,7 @@ def report(workspace: Workspace, since: dt.date | None = None) -> list[Scores]:
     """Scores per provider and language over the approvals recorded on or after ``since``; an approval
     recorded twice (a replayed run) counts once."""
     latest: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
-    for line in read_jsonl(workspace.root / ".tarjama" / POST_EDIT_LOG):
+    for line in read_jsonl(workspace.state_dir / POST_EDIT_LOG):
         try:
             day = dt.datetime.fromisoformat(str(line["at"])).date()
             key = (str(line["item"]), str(line["lang"]), str(line["request"]))

@@ -27,6 +27,7 @@ from tarjama.glossary import load_glossary
 from tarjama.mt.providers import all_providers
 from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings, ProviderConfig
 from tarjama.qa.checks import check_names
+from tarjama.workspace import Workspace
 
 DEFAULT_CHAIN = ("google", "mymemory")
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -204,7 +205,7 @@ class Settings(BaseSettings):
             breaker_threshold=limits.breaker_threshold,
             providers={name: self.provider(name) for name in all_providers()},
             suggest_from=suggest, glossary=glossary,
-            state_dir=workspace_root / ".tarjama" if workspace_root is not None else None,
+            state_dir=Workspace(workspace_root).state_dir if workspace_root is not None else None,
         )
 
     @staticmethod

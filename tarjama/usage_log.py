@@ -22,7 +22,7 @@ COUNTS = tuple(Usage.__dataclass_fields__)
 
 
 def usage_log_path(workspace: Workspace) -> Path:
-    return workspace.root / ".tarjama" / USAGE_LOG
+    return workspace.state_dir / USAGE_LOG
 
 
 def record_usage(workspace: Workspace, *, run: str, slug: str, lang: str, usage: dict[str, dict[str, int]],

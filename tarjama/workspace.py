@@ -42,6 +42,12 @@ class Workspace:
         return self.root / "translations"
 
     @property
+    def state_dir(self) -> Path:
+        """``.tarjama/``: tarjama's own records beside the content (memory, usage, post-edit figures, desk
+        sessions, inbox refusals); git-ignored."""
+        return self.root / ".tarjama"
+
+    @property
     def prefect_home(self) -> Path:
         return self.root / ".prefect"
 

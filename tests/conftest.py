@@ -169,11 +169,11 @@ def served(prefect_harness, served_workspace):
     with LoopbackMTServer("libre") as libre:
         env = {**os.environ, **SERVE_ENV, "TARJAMA_LIBRE_URL": libre.url}
         log = open(home / "serve.log", "wb")  # noqa: SIM115 - closed when serve stops
-        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--workspace", str(home)], env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--workspace", str(home)], env=env,
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         (served_workspace.inbox / "as-it-starts.txt").write_text(burst_item(99), encoding="utf-8")
         try:
-            from flows.control import deployment_is_served
+            from operations.control import deployment_is_served
 
             def up() -> bool:
                 assert proc.poll() is None, (home / "serve.log").read_text()
@@ -216,7 +216,7 @@ room for the inbox burst to draft while other tests' runs resume."""
 
 def settle(run_id, timeout: float = 180):
     """The run once it is suspended for review or finished."""
-    from flows.control import wait_until_settled
+    from operations.control import wait_until_settled
 
     run = wait_until_settled([run_id], timeout=timeout)[run_id]
     assert run.state and run.state.type.value in ("PAUSED", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"), run.state
@@ -225,7 +225,7 @@ def settle(run_id, timeout: float = 180):
 
 def start_sample_run(workspace: Workspace, name: str, **params):
     """Start a run of the served deployment for an inbox item and wait until it settles."""
-    from flows.control import start_run
+    from operations.control import start_run
 
     run = start_run({"item_path": str(workspace.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
                      "workspace": str(workspace.root), **params}, name=Path(name).stem)

@@ -16,7 +16,7 @@ import polib
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from tarjama.context import Context
 from tarjama.drafting import draft_item, item_run_lock
 from tarjama.ingest import load_item
@@ -30,7 +30,7 @@ SLUG = "000_220f3de444a27c17"
 
 def cli(workspace, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args, "--workspace", str(workspace.root)],
+    return subprocess.run([sys.executable, "-m", "cli", *args, "--workspace", str(workspace.root)],
                           capture_output=True, text=True, env={**clean, **(env or {})}, timeout=timeout, cwd=REPO)
 
 
@@ -112,7 +112,7 @@ def test_status_counts_reviewed_and_does_not_import_prefect(workspace, sample, l
     po[1].msgstr = ""
     po.save(str(path))
     code = (
-        "import sys, json\nfrom flows.cli import app\n"
+        "import sys, json\nfrom cli.main import app\n"
         f"app(['status', '--json', '--workspace', {str(workspace.root)!r}], standalone_mode=False)\n"
         "print(json.dumps(sorted(m for m in sys.modules if m == 'prefect' or m.startswith('prefect.'))))\n"
     )
@@ -127,7 +127,7 @@ def test_status_counts_reviewed_and_does_not_import_prefect(workspace, sample, l
 
 def test_status_says_what_is_known_about_a_server_that_does_not_answer(workspace, sample, libre, monkeypatch) -> None:
     """A server that accepts the connection but does not answer: "did not answer in time", never "no server"."""
-    from flows.prefect_env import ServerState, probe_server, run_states_now
+    from operations.prefect_env import ServerState, probe_server, run_states_now
 
     answered = threading.Event()
 
@@ -176,11 +176,11 @@ def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share
     once in a new workspace all succeed (start-ups, where migrations run, take turns)."""
     libre.latency = 2.0  # keeps the first command drafting long enough to be killed mid-run
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}, "TARJAMA_LIBRE_URL": libre.url}
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "translate", str(sample), "--provider", "libre",
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "translate", str(sample), "--provider", "libre",
                              "--workspace", str(workspace.root)], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(lambda: libre.requests, 180, "the command to start drafting")
-    servers = wait_for(lambda: processes_mentioning("flows.local_server"), 10, "its temporary server")
+    servers = wait_for(lambda: processes_mentioning("operations.local_server"), 10, "its temporary server")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     wait_for(lambda: not processes_mentioning(str(workspace.prefect_home)), 60, "the orphaned server to stop")
@@ -196,7 +196,7 @@ def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share
     import shutil
 
     shutil.rmtree(fresh, ignore_errors=True)  # a new workspace: no database yet
-    runs = [subprocess.Popen([sys.executable, "-m", "flows.cli", "translate", str(item), "--to", "fr", "--provider",
+    runs = [subprocess.Popen([sys.executable, "-m", "cli", "translate", str(item), "--to", "fr", "--provider",
                               "libre", "--workspace", str(workspace.root)], env=env, cwd=REPO,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for item in names]
     outcomes = [run.communicate(timeout=300) for run in runs]
@@ -226,7 +226,7 @@ def test_mark_reviewed_clears_fuzzy_without_an_editor_under_the_lock_and_audited
     import polib
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from cli.main import app
 
     draft_item(Context.load(workspace), load_item(sample, workspace), ["fr"], MTEngine(settings_for(libre)))
     path = workspace.catalog_path(SLUG, "fr")

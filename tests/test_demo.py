@@ -41,7 +41,7 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
     port, desk_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env["TARJAMA_MT_BACKOFF"] = "0.05"
-    demo = subprocess.Popen([sys.executable, "-m", "flows.cli", "demo", "--port", str(port), "--desk-port", str(desk_port), "--workspace",
+    demo = subprocess.Popen([sys.executable, "-m", "cli", "demo", "--port", str(port), "--desk-port", str(desk_port), "--workspace",
                              str(workspace.root)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         output = read_until(demo, "Ctrl-C stops everything", 240)
@@ -61,7 +61,7 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
             for entry in po:
                 entry.flags = []
             po.save(str(path))
-            approved = subprocess.run([sys.executable, "-m", "flows.cli", "approve", SLUG, "--lang", lang,
+            approved = subprocess.run([sys.executable, "-m", "cli", "approve", SLUG, "--lang", lang,
                                        "--reviewer", "Demo Reviewer", "--workspace", str(workspace.root)],
                                       env=api_env, capture_output=True, text=True, timeout=180)
             assert approved.returncode == 0, approved.stdout + approved.stderr
@@ -77,7 +77,7 @@ def test_demo_brings_up_the_loop_publishes_on_approval_and_stops_cleanly(workspa
     assert processes_mentioning(f"--port {port}") == [] and processes_mentioning(f"--port {desk_port}") == []
 
     # restarted: the sample is published and unchanged, and the demo says that one true thing
-    again = subprocess.Popen([sys.executable, "-m", "flows.cli", "demo", "--port", str(port), "--desk-port", str(desk_port),
+    again = subprocess.Popen([sys.executable, "-m", "cli", "demo", "--port", str(port), "--desk-port", str(desk_port),
                               "--workspace", str(workspace.root)], cwd=REPO, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
     try:

@@ -36,7 +36,7 @@ def running_desk(ws, prefect_harness):
     port = free_port()
     env = {**os.environ, "PREFECT_API_URL": prefect_harness}
     log = open(ws.root / "desk.log", "wb")  # noqa: SIM115 - closed when the desk stops
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "desk", "--port", str(port), "--workspace", str(ws.root)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def listening() -> bool:

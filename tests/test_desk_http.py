@@ -1,37 +1,59 @@
 """The review desk over HTTP: every route, access rules, CSRF, stale edits, the audit log, and decisions
-sent to a real waiting flow run (the served deployment on the session's Prefect server)."""
+taken in process as the item's run takes them; the decision test runs once more against a real waiting flow run (the
+served deployment on the session's Prefect server)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import polib
 import pytest
 from fastapi.testclient import TestClient
 
-from flows.cli import PrefectChannel
+from operations.desk_channel import PrefectChannel
+from tarjama.context import Context
 from tarjama.desk.app import create_app
 from tarjama.desk.reviewers import save_reviewer
 from tarjama.desk.sessions import COOKIE
 from tarjama.editing import read_audit
+from tarjama.ingest import load_item
+from tarjama.mt.engine import MTEngine
 from tarjama.review import events as log
 from tarjama.review.events import DecisionMade, Outcome
-from tests.conftest import make_workspace, start_sample_run
-from tests.support.mt_servers import pseudo_translate
+from tests.conftest import make_workspace, settings_for, start_sample_run
+from tests.support.mt_servers import LoopbackMTServer, pseudo_translate
+from tests.support.review import InProcessChannel, in_review
 
 SLUG = "desk-item"
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="module")
-def desk(served, tmp_path_factory):
-    ws = make_workspace(tmp_path_factory.mktemp("desk") / "ws", f"{SLUG}.txt")
-    run = start_sample_run(ws, f"{SLUG}.txt")
-    assert run.state.name == "Suspended"
+def _reviewers(ws) -> Path:
     reviewers = ws.root / "reviewers.toml"
     save_reviewer(reviewers, "Amina", ["fr"], PASSWORD)
     save_reviewer(reviewers, "John", ["en"], PASSWORD)
-    return ws, create_app(ws, reviewers, PrefectChannel())
+    return reviewers
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """The desk's rules, in process: the sample drafted and waiting in a run, decisions taken as that run takes
+    them (no Prefect)."""
+    ws = make_workspace(tmp_path_factory.mktemp("desk") / "ws", f"{SLUG}.txt")
+    with LoopbackMTServer("libre") as libre:
+        in_review(Context.load(ws), load_item(ws.inbox / f"{SLUG}.txt", ws), ["fr", "en"],
+                  MTEngine(settings_for(libre)), "desk-run")
+    return ws, create_app(ws, _reviewers(ws), InProcessChannel("desk-run"))
+
+
+@pytest.fixture(scope="module")
+def served_desk(served, tmp_path_factory):
+    """The same desk in front of a real waiting flow run on the served deployment."""
+    ws = make_workspace(tmp_path_factory.mktemp("served-desk") / "ws", f"{SLUG}.txt")
+    run = start_sample_run(ws, f"{SLUG}.txt")
+    assert run.state.name == "Suspended"
+    return ws, create_app(ws, _reviewers(ws), PrefectChannel())
 
 
 def csrf_of(html: str) -> str:
@@ -151,8 +173,17 @@ def test_hostile_text_is_shown_not_run(desk) -> None:
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
 
 
-def test_decisions_go_to_the_waiting_run_and_publish(desk) -> None:
-    _ws, app = desk
+def test_decisions_are_checked_taken_and_published(desk) -> None:
+    decide_and_publish(*desk)
+
+
+def test_decisions_go_to_the_waiting_run_and_publish(served_desk) -> None:
+    decide_and_publish(*served_desk)
+
+
+def decide_and_publish(_ws, app) -> None:
+    """Refused while fuzzy, then blocked by a critical finding until overridden with a reason, then published;
+    a request for changes answered with its own outcome."""
     amina, csrf = login(app, "Amina")
     refused = amina.post(f"/review/{SLUG}/fr/decision", data={"decision": "approve", "csrf": csrf})
     assert refused.status_code == 409 and "not reviewed (fuzzy)" in refused.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from tarjama.arabic import fold
 from tarjama.errors import InputError
 from tarjama.glossary import check_glossary, load_glossary

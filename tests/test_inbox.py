@@ -83,7 +83,7 @@ def test_the_same_text_pasted_dropped_or_given_as_another_file_is_said_to_be_in_
 
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from cli.main import app
     from tarjama.drafting import draft_item
     from tarjama.mt.engine import MTEngine
     from tarjama.review.decisions import claim_item, open_review

@@ -164,7 +164,7 @@ def test_cli_refuses_bad_input_with_exit_2_no_traceback_nothing_written(workspac
     good = workspace.inbox / "000_220f3de444a27c17.txt"
     bad = write(workspace, "french.txt", "Bonjour tout le monde, ceci est un texte en français.")
     env = {**os.environ, "TARJAMA_WORKSPACE": str(workspace.root)}
-    proc = subprocess.run([sys.executable, "-m", "flows.cli", "translate", str(good), str(bad)],
+    proc = subprocess.run([sys.executable, "-m", "cli", "translate", str(good), str(bad)],
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr

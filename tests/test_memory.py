@@ -11,7 +11,7 @@ import polib
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from cli.main import app
 from tarjama.context import Context
 from tarjama.drafting import draft_item
 from tarjama.ingest import load_item

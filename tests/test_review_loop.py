@@ -40,21 +40,21 @@ def loop(served, tmp_path_factory):
 
 
 def start(ws, name: str, **params):
-    from flows.control import start_run
+    from operations.control import start_run
 
     return start_run({"item_path": str(ws.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
                       "workspace": str(ws.root), **params}, name=name.rsplit(".", 1)[0])
 
 
 def decide(ws, slug: str, lang: str, decision: str, reviewer: str, note: str = ""):
-    from flows.control import submit_decision
+    from operations.control import submit_decision
 
     return submit_decision(Context.load(ws), DecisionRequest.make(slug, lang, decision, reviewer, note,
                                                                   channel=Channel.CLI), wait=180)
 
 
 def tarjama(ws, env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args, "--workspace", str(ws.root)], env=env,
+    return subprocess.run([sys.executable, "-m", "cli", *args, "--workspace", str(ws.root)], env=env,
                           capture_output=True, text=True, timeout=300, cwd=REPO)
 
 
@@ -145,7 +145,7 @@ def test_two_reviewers_deciding_at_once_ten_times_lose_nothing_and_hear_their_ow
 
 
 def test_review_timeout_fails_the_run_naming_the_waiting_languages(loop) -> None:
-    from flows.control import read_run
+    from flows.runs import read_run
 
     ws, _ = loop
     run = start(ws, "slow-review.txt", review_timeout_hours=3 / 3600)
@@ -206,7 +206,7 @@ def test_cli_hands_items_over_decides_reports_failed_publications_and_republishe
 
 
 def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_item_needs_no_review(loop) -> None:
-    from flows.control import read_run
+    from flows.runs import read_run
 
     ws, _ = loop
     slug = "corrected"
@@ -234,7 +234,7 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
     was starting (see conftest): each gets a run, and an item ingest refuses is logged, not started."""
     from prefect.client.schemas.objects import StateType
 
-    from flows.control import LIVE, runs_of
+    from operations.control import LIVE, runs_of
 
     ws = served_workspace
     expected = sorted(p.stem for p in ws.inbox.glob("*.txt") if p.stem != "not-arabic")
@@ -311,7 +311,7 @@ def run_logs(run_id) -> list[str]:
 
 def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start_a_new_run(loop, prefect_harness,
                                                                                           tmp_path) -> None:
-    from flows.control import LIVE, RETRIED, runs_of
+    from operations.control import LIVE, RETRIED, runs_of
 
     _, libre = loop
     ws = make_workspace(tmp_path / "retry", "retry-item.txt")

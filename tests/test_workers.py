@@ -14,7 +14,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from flows.stack import Child
+from operations.stack import Child
 from tests.conftest import burst_item, free_port, make_workspace
 from tests.support.fake_service import FakeService
 from tests.support.mt_servers import LoopbackMTServer
@@ -111,7 +111,7 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
             for n in range(ITEMS):
                 (ws.inbox / f"dispatch-{n}.txt").write_text(burst_item(100 + n), encoding="utf-8")
             doomed = start_worker(env, logs, "doomed")
-            watch = Child("tarjama watch", [sys.executable, "-m", "flows.cli", "watch", "--workspace", str(ws.root)],
+            watch = Child("tarjama watch", [sys.executable, "-m", "cli", "watch", "--workspace", str(ws.root)],
                           env, logs / "watch.log")
             workers = [doomed]
             try:

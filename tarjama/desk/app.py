@@ -119,7 +119,7 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
     channel = channel or OfflineChannel()
     app = FastAPI(title="tarjama review desk", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    sessions = sessions or SessionStore(workspace.root / ".tarjama" / "desk-sessions.sqlite")
+    sessions = sessions or SessionStore(workspace.state_dir / "desk-sessions.sqlite")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.mount("/published", PublishedFiles(directory=str(workspace.published), check_dir=False, follow_symlink=True),
               name="published")

@@ -9,6 +9,7 @@ from tarjama.catalog_store import read_catalog
 from tarjama.errors import CatalogError
 from tarjama.manifest import read_manifest
 from tarjama.publish.version import fallback_headline
+from tarjama.review.state import ReviewState
 from tarjama.status import RunStates, collect_status
 from tarjama.workspace import Workspace
 
@@ -44,7 +45,7 @@ def waiting_queue(workspace: Workspace, languages: tuple[str, ...], lang_filter:
             blockers = approval_blockers(po)
         rows.append(QueueRow(status.slug, _title(workspace, status.slug, po), status.lang, status.reviewed,
                              status.total, blockers, status.review_since or "", status.review,
-                             status.review_state == "changes requested", status.overdue, status.run_state))
+                             status.review_state == ReviewState.CHANGES_REQUESTED, status.overdue, status.run_state))
     return sorted(rows, key=lambda r: r.since, reverse=True)
 
 

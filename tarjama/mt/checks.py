@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from tarjama.languages import IDENTIFIABLE, SOURCE_LANGUAGE
 from tarjama.numbers import missing
 from tarjama.textutil import arabic_ratio
 
@@ -54,7 +55,7 @@ MOSTLY_ARABIC = 0.5
 # answer, and only among languages a newsroom's copy is plausibly in.
 LANGUAGE_MIN_LETTERS = 16
 LANGUAGE_CONFIDENCE = 0.95
-_CANDIDATES = ("ar", "fr", "en", "de", "es", "it", "pt", "nl")
+_CANDIDATES = (SOURCE_LANGUAGE, *IDENTIFIABLE)
 
 
 def rejection_reason(source: str, answer: Any, lang: str | None = None) -> str | None:

@@ -16,11 +16,11 @@ import polib
 
 from tarjama.catalog_store import read_catalog
 from tarjama.errors import InputError
+from tarjama.languages import SOURCE_LANGUAGE
 from tarjama.manifest import read_manifest
 from tarjama.segment import split_sentences
 from tarjama.workspace import Workspace
 
-SOURCE_LANGUAGE = "ar"
 HEADLINE_FALLBACK_MAX = 110
 _SEGMENT_ID = re.compile(r"^p(\d+)\.s(\d+)$")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tarjama.glossary import Glossary, Term
+from tarjama.languages import IDENTIFIABLE
 from tarjama.mt.checks import not_a_translation, provider_warning, wrong_language
 from tarjama.numbers import differences, missing
 from tarjama.qa.dates import missing_months
@@ -145,7 +146,7 @@ def mt_commentary(seg: Segment) -> str | None:
 @check("language", Severity.CRITICAL)
 def language(seg: Segment) -> str | None:
     """The translation is in another language than its catalog's."""
-    return wrong_language(seg.target, seg.base) if seg.base in ("fr", "en", "de", "es", "it", "pt", "nl") else None
+    return wrong_language(seg.target, seg.base) if seg.base in IDENTIFIABLE else None
 
 
 @check("urls", Severity.CRITICAL)

@@ -37,7 +37,7 @@ from tarjama.fsio import locked
 from tarjama.memory import remember
 from tarjama.post_edit import record_approval
 from tarjama.publish import site
-from tarjama.qa.run import add_override
+from tarjama.qa.run import Finding, add_override
 from tarjama.review import events as log
 from tarjama.review.events import (
     Channel,
@@ -115,8 +115,12 @@ def qa_blockers(ctx: Context, slug: str, lang: str, overrides: Mapping[str, str]
                 po: polib.POFile | None = None) -> list[str]:
     """The critical QA findings of ``lang`` that no override (recorded, or given now) lets pass."""
     findings = ctx.findings(slug, [lang], replace={lang: po} if po is not None else None).get(lang, [])
+    return _blocker_lines([f for f in findings if f.blocks and f.key not in overrides])
+
+
+def _blocker_lines(findings: list[Finding]) -> list[str]:
     return [f"{f.key}: {f.message.rstrip('.')} ({f.detail}); fix it, or approve with an override and its reason"
-            for f in findings if f.blocks and f.key not in overrides]
+            for f in findings]
 
 
 def record_request(workspace: Workspace, request: DecisionRequest, request_id: str | None = None) -> DecisionRequested:
@@ -290,13 +294,15 @@ def _reason(exc: BaseException) -> str:
 def _apply_overrides(po: polib.POFile, ctx: Context, slug: str, lang: str, overrides: Mapping[str, str],
                      reviewer: str) -> list[str]:
     """Record the given overrides of current critical findings on their entries; the findings still blocking."""
-    findings = ctx.findings(slug, [lang], replace={lang: po}).get(lang, [])
+    findings = ctx.findings(slug, [lang], replace={lang: po}).get(lang, [])  # checked once, under the lock
     entries = {e.msgctxt: e for e in po if not e.obsolete}
+    passed = set()
     for finding in findings:
         reason = overrides.get(finding.key)
         if finding.blocks and reason and finding.segment in entries:
             add_override(entries[finding.segment], finding.check, reason, reviewer)
-    return qa_blockers(ctx, slug, lang, {}, po)
+            passed.add(finding.key)
+    return _blocker_lines([f for f in findings if f.blocks and f.key not in passed])
 
 
 def _approved_unpublished(events: list[log.Event], run_id: str) -> list[DecisionMade]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from flows.stack import Child
+from operations.stack import Child
 from tests.conftest import free_port
 from tests.support.waiting import wait_for
 
@@ -108,5 +108,5 @@ def start_worker(env: dict[str, str], logs: Path, name: str, pool: str = "tarjam
 
 def cli(env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     """``tarjama ARGS`` as an operator types it, with the topology's environment."""
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], env=env, cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=timeout)

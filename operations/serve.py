@@ -24,9 +24,9 @@ from prefect import serve
 from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
-from flows.control import expire_overdue_reviews, start_item_run, wake_pending
-from flows.deploy import translate_deployment
 from flows.events import Milestone, emit_milestone
+from operations.control import expire_overdue_reviews, start_item_run, wake_pending
+from operations.deploy import translate_deployment
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner, record_refusal
 from tarjama.ingest import load_item

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import httpx
 
-from flows.prefect_env import prefect_env
+from operations.prefect_env import prefect_env
 from tarjama.desk.reviewers import reviewers_file, save_reviewer
 from tarjama.errors import TarjamaError
+from tarjama.review.state import ReviewState
 from tarjama.status import collect_status
 from tarjama.workspace import Workspace
 
@@ -128,19 +129,19 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
             stack.callback(server.stop)
             wait_for("the Prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, server)
             print("serving the translate-article deployment ...", flush=True)
-            runner = Child("tarjama serve", [sys.executable, "-m", "flows.cli", "serve", "--workspace", str(workspace.root)],
+            runner = Child("tarjama serve", [sys.executable, "-m", "cli", "serve", "--workspace", str(workspace.root)],
                            env, logs / "serve.log")
             stack.callback(runner.stop)
             wait_for("the served deployment", lambda: _deployment_ready(api), 120, runner)
             password = secrets.token_urlsafe(9)
             save_reviewer(reviewers_file(workspace.root), DEMO_REVIEWER, ["fr", "en"], password)
-            desk = Child("review desk", [sys.executable, "-m", "flows.cli", "desk", "--port", str(desk_port),
+            desk = Child("review desk", [sys.executable, "-m", "cli", "desk", "--port", str(desk_port),
                                          "--workspace", str(workspace.root)], env, logs / "desk.log")
             stack.callback(desk.stop)
             wait_for("the review desk", lambda: httpx.get(f"http://127.0.0.1:{desk_port}/login", timeout=2).status_code == 200,
                      60, desk)
             print(f"handing {item} to the review loop ...", flush=True)
-            subprocess.run([sys.executable, "-m", "flows.cli", "translate", item, "--workspace", str(workspace.root)],
+            subprocess.run([sys.executable, "-m", "cli", "translate", item, "--workspace", str(workspace.root)],
                            env=env, check=False, cwd=workspace.root)
             _banner(port, desk_port, password, placeholder, _sample_state(workspace))
             if not hold:
@@ -169,7 +170,7 @@ def _sample_state(workspace: Workspace) -> str:
     rows = [r for r in collect_status(workspace) if r.slug == Path(SAMPLE).stem]
     if any(r.awaits_decision for r in rows):
         return "waiting"
-    if rows and all(r.review_state == "published" and "changed since" not in r.review for r in rows):
+    if rows and all(r.review_state == ReviewState.PUBLISHED and "changed since" not in r.review for r in rows):
         return "published"
     return "other"
 
@@ -178,7 +179,7 @@ def _banner(port: int, desk_port: int, password: str, placeholder: bool, state: 
     slug = Path(SAMPLE).stem
     if state != "waiting":
         what = ("every language of the sample was approved and published before, and nothing changed since: "
-                "nothing waits for review" if state == "published" else
+                "nothing waits for review" if state == ReviewState.PUBLISHED else
                 "the sample is not waiting for review (see `tarjama status`)")
         print(f"""
 tarjama is running.

@@ -19,8 +19,8 @@ from prefect.events.actions import CallWebhook
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from pydantic import SecretStr
 
-from flows.deploy import upsert_automation
 from flows.events import Milestone
+from operations.deploy import upsert_automation
 from tarjama.errors import InputError
 
 BLOCK_NAME = "tarjama-notify"

@@ -32,13 +32,14 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import resume_flow_run
-from prefect.states import Cancelled, Failed
+from prefect.states import Failed
 
 from flows.events import Milestone, emit_milestone
-from flows.names import DEPLOYMENT, FLOW_NAME, RESCHEDULED
+from flows.names import DEPLOYMENT, FLOW_NAME
+from flows.runs import read_run
 from tarjama.context import Context
-from tarjama.drafting import DEFAULT_TARGETS
 from tarjama.errors import TarjamaError
+from tarjama.languages import DEFAULT_TARGETS
 from tarjama.review import events as log
 from tarjama.review.decisions import precheck_decision, record_not_taken, record_request, record_timeout
 from tarjama.review.events import now_utc
@@ -125,33 +126,6 @@ def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateTyp
         return runs
     root = workspace.root.resolve()
     return [r for r in runs if r.parameters.get("workspace") and Path(r.parameters["workspace"]).resolve() == root]
-
-
-def times_rescheduled(run_id: str | UUID) -> int:
-    """How often the automations of ``tarjama deploy`` put this run back after its worker stopped."""
-    with get_client(sync_client=True) as client:
-        return sum(1 for state in client.read_flow_run_states(UUID(str(run_id))) if state.name == RESCHEDULED)
-
-
-def read_run(run_id: str | UUID) -> FlowRun | None:
-    with get_client(sync_client=True) as client:
-        try:
-            return client.read_flow_run(UUID(str(run_id)))
-        except (ObjectNotFound, ValueError):
-            return None
-
-
-def supersede(run_ids: list[str], by: str) -> list[str]:
-    """Cancel the superseded runs that are waiting for review (a running one sees it at its gate)."""
-    stopped = []
-    with get_client(sync_client=True) as client:
-        for run_id in run_ids:
-            run = read_run(run_id)
-            if run is not None and run.state and run.state.type in (StateType.PAUSED, StateType.SCHEDULED):
-                client.set_flow_run_state(run.id, Cancelled(message=f"superseded by run {by}: the item was run again"),
-                                          force=True)
-                stopped.append(run_id)
-    return stopped
 
 
 def submit_decision(ctx: Context, request: DecisionRequest, wait: float = 120) -> DecisionReport:

@@ -10,7 +10,7 @@ database migrations. So tarjama starts the server itself:
 * start-ups are serialised per workspace by a file lock held until the API
   answers, so migrations run once while the others wait.
 
-The child is this module run as ``python -m flows.local_server PORT``: the
+The child is this module run as ``python -m operations.local_server PORT``: the
 watchdog thread, then uvicorn with Prefect's own app factory (as Prefect's
 ephemeral server runs it).
 """
@@ -52,7 +52,7 @@ def local_server(workspace: Workspace) -> Iterator[str]:
     log = open(workspace.prefect_home / "local-server.log", "ab")  # noqa: SIM115 - closed when the server stops
     with locked(workspace.prefect_home / ".server-start.lock", "Prefect's database", timeout=START_TIMEOUT):
         port = _free_port()
-        child = subprocess.Popen([sys.executable, "-m", "flows.local_server", str(port)], stdin=subprocess.PIPE,
+        child = subprocess.Popen([sys.executable, "-m", "operations.local_server", str(port)], stdin=subprocess.PIPE,
                                  stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **_CHILD_ENV},
                                  start_new_session=True)
         url = f"http://127.0.0.1:{port}/api"

@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``tarjama`` command."""
+
+from cli.main import main
+
+main()

@@ -1,0 +1,185 @@
+"""``tarjama translate``: drafts here, or items handed to the review loop when one is served."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli.app import (
+    REVIEW_LOOP_HINT,
+    WorkspaceOption,
+    app,
+    connect,
+)
+from tarjama.errors import TarjamaError
+from tarjama.workspace import Workspace, find_workspace
+
+if TYPE_CHECKING:
+    from tarjama.item import Item
+
+
+@dataclass(frozen=True)
+class _Planned:
+    path: Path
+    item: Item
+    changed: bool  # no drafts yet, or the text changed since
+
+
+@app.command()
+def translate(
+    paths: Annotated[list[Path], typer.Argument(help="Arabic news items: .txt, .md with front matter, or ninjs .json.")],
+    to: Annotated[str, typer.Option("--to", help="Target languages, comma-separated.")] = "fr,en",
+    provider: Annotated[list[str] | None, typer.Option("--provider", "-p", help="MT provider, in fallback order; "
+                                                       "repeat for a chain (default: the configured chain).")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="Segments translated at once per language.")] = None,
+    suggest_from: Annotated[str | None, typer.Option("--suggest-from", help="Engines whose outputs are kept beside "
+                                                     "the draft for reviewers, comma-separated, e.g. deepl,llm "
+                                                     "(costs their requests; default: [mt] suggest_from).")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
+    from tarjama.drafting import check_writable, item_run_lock, parse_targets
+    from tarjama.ingest import load_item
+    from tarjama.manifest import read_manifest
+    from tarjama.mt.providers import all_providers
+    from tarjama.review.same_text import refuse_same_text
+    from tarjama.settings import load_settings
+
+    ws = find_workspace(workspace)
+    settings = load_settings(ws.config_file)
+    targets = parse_targets(to)
+    mt = settings.mt_settings(provider, concurrency, suggest_from, workspace_root=ws.root)
+    items, taken = [], {}
+    for path in paths:  # every item is read before anything else happens
+        item = load_item(path, ws, taken, timezone=settings.timezone)
+        refuse_same_text(ws, item)
+        taken[item.slug] = item.source_path
+        items.append((path, item))
+    planned: list[_Planned] = []
+    for path, item in items:
+        check_writable(ws, item, targets)
+        if ws.item_dir(item.slug).is_dir():
+            with item_run_lock(ws, item.slug):  # refused at once, in one line, while another run drafts it
+                pass
+        drafted = (read_manifest(ws, item.slug) or {}).get("digest")
+        planned.append(_Planned(path.resolve(), item, drafted != item.digest))
+    server = connect(ws, required=False)
+    params = {"targets": list(targets), "providers": list(provider or []), "workspace": str(ws.root),
+              "concurrency": concurrency, "suggest_from": list(mt.suggest_from) if suggest_from is not None else []}
+    if server:
+        from operations.control import deployment_is_served
+
+        if deployment_is_served():
+            _hand_over(ws, planned, params, server)
+            return
+    known = all_providers()
+    for name in (*mt.chain, *mt.suggest_from):  # drafted here: this process's settings are the ones used
+        known[name].check_settings(mt.provider(name))
+    _drafts_here(ws, planned, params, server)
+
+
+def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: str | None) -> None:
+    """No served deployment: run the flow in this process (drafts only), with a temporary Prefect API if
+    no server answers."""
+    from contextlib import nullcontext
+
+    from operations.local_server import flush_to_api, local_server
+    from operations.prefect_env import QUIET_PREFECT
+
+    os.environ.update(QUIET_PREFECT)
+    with local_server(ws) if server is None else nullcontext(server) as url:
+        os.environ["PREFECT_API_URL"] = url
+        from flows.translate_article import translate_article
+
+        for plan in planned:
+            state = translate_article(item_path=str(plan.path), **params, return_state=True)
+            if not state.is_completed():
+                raise TarjamaError(state.message or f"the run ended {state.name}")
+            result = state.result()
+            _print_drafts(plan.item, result["drafts"], result.get("providers", []))
+            typer.echo(f"  {REVIEW_LOOP_HINT.format(path=plan.item.source_path)}")
+        flush_to_api()  # the runs' logs and events reach the API before this command (or its server) stops
+
+
+def _print_drafts(item: Item, langs: list[dict], chain: list[str]) -> None:
+    typer.echo(f"{item.slug}  ({item.source_path})" + (f"  providers: {', '.join(chain)}" if chain else ""))
+    for r in langs:
+        failed = len(r["failed"])
+        counts = r["counts"]
+        corrected = f" ({len(r['corrected'])} corrected)" if r["corrected"] else ""
+        typer.echo(f"  {r['lang']}: {r['new_drafts']} drafted{corrected}, {failed} failed, {len(r['kept'])} kept"
+                   f" ({counts['drafted']} awaiting review, {counts['reviewed']} reviewed,"
+                   f" {counts['untranslated']} untranslated) -> {r['catalog']}")
+        for seg, reason in r["failed"][:3]:
+            typer.echo(f"      {seg}: {reason}")
+        if failed > 3:
+            typer.echo(f"      ... and {failed - 3} more; see the catalog's comments")
+
+
+def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str) -> None:
+    """Start every item's run on the served deployment at once, then report each once it settles."""
+    from operations.control import LIVE, RETRIED, run_options, runs_of, start_item_run, wait_until_settled
+    from tarjama.review.state import item_review
+    from tarjama.status import collect_status
+
+    ui = server.rstrip("/").removesuffix("/api")
+    runs = []  # (item, run id): started here, or already in review with this very text and these options
+    refused = False
+    for plan in planned:
+        item = plan.item
+        review = item_review(ws, item.slug)
+        live = [r for r in runs_of(item.slug, ws, LIVE) if str(r.id) == review.current_run]
+        if live and review.source_digest == item.digest:
+            differs = _options_differ(live[0].parameters, params)
+            if not differs:
+                typer.echo(f"{item.slug}: already in review with this text (run {live[0].name}); no second run")
+                runs.append((item, live[0].id))
+                continue
+            in_review = run_options(live[0].parameters)["targets"]
+            kept = [lang for lang in in_review if lang not in params["targets"]]
+            if kept:
+                typer.echo(f"error: {item.slug}: in review for {', '.join(in_review)}"
+                           f" (run {live[0].name}); {differs} would take {', '.join(kept)} out of review: add them "
+                           f"(--to {','.join(dict.fromkeys([*params['targets'], *kept]))}) or decide them first", err=True)
+                refused = True
+                continue
+            typer.echo(f"{item.slug}: in review (run {live[0].name}) with other options ({differs}); a run with these "
+                       "takes its place (reviewed segments are kept)")
+        run = start_item_run(ws, item.source_path, item.digest, {"item_path": str(plan.path), **params}, name=item.slug)
+        typer.echo(f"{item.slug}: run {run.name} started on the served deployment; drafting ...")
+        runs.append((item, run.id))
+    settled = wait_until_settled([run_id for _, run_id in runs])
+    rows = collect_status(ws)
+    for item, run_id in runs:
+        run = settled[run_id]
+        typer.echo(f"{item.slug}:")
+        for r in (r for r in rows if r.slug == item.slug):
+            typer.echo(f"  {r.lang}: {r.drafted} awaiting review, {r.reviewed} reviewed, {r.untranslated} untranslated"
+                       f"; {r.review} -> {r.catalog}")
+        state = run.state.name if run.state else "?"
+        typer.echo(f"  run state: {state}   {ui}/runs/flow-run/{run.id}")
+        if run.state and run.state.is_paused():
+            mine = {r.lang for r in rows if r.slug == item.slug and r.awaits_decision}
+            waiting = [lang for lang in run.parameters.get("targets") or params["targets"] if lang in mine] or ["fr"]
+            typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang {waiting[0]} "
+                       "--reviewer NAME`, the review desk, or the Resume button in the Prefect UI")
+        elif run.state and run.state.is_completed():
+            typer.echo("  every language was approved before and is unchanged: already published, no new decision needed")
+        elif run.state and run.state.message:
+            typer.echo(f"  {run.state.message}", err=run.state.type in RETRIED)
+    failed = [run for run in settled.values() if run.state and run.state.type in RETRIED]
+    if failed or refused:
+        raise typer.Exit(1 if failed else 2)
+
+
+def _options_differ(running: dict, asked: dict) -> str:
+    """Which options of a run in review differ from the ones asked now ("--to", "--provider"); "" when none."""
+    from operations.control import run_options
+
+    names = {"targets": "--to", "providers": "--provider", "suggest_from": "--suggest-from", "concurrency": "--concurrency"}
+    have, want = run_options(running), run_options(asked)
+    return ", ".join(flag for key, flag in names.items() if have[key] != want[key])
