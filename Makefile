@@ -23,7 +23,7 @@ demo: $(STAMP)
 drafts: $(STAMP)
 	$(BIN)/tarjama translate content/inbox/000_220f3de444a27c17.txt --to fr,en
 
-# ruff, then the layer contracts (the domain never imports flows/ or Prefect)
+# ruff, then the layer contracts (cli > operations > flows > tarjama; the domain in layers, never Prefect)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports

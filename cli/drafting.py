@@ -19,6 +19,7 @@ from tarjama.errors import TarjamaError
 from tarjama.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
+    from tarjama.drafting import LanguageResult
     from tarjama.item import Item
 
 
@@ -99,22 +100,22 @@ def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: s
             state = translate_article(item_path=str(plan.path), **params, return_state=True)
             if not state.is_completed():
                 raise TarjamaError(state.message or f"the run ended {state.name}")
-            result = state.result()
-            _print_drafts(plan.item, result["drafts"], result.get("providers", []))
+            summary = state.result()
+            _print_drafts(plan.item, summary.drafts, summary.providers)
             typer.echo(f"  {REVIEW_LOOP_HINT.format(path=plan.item.source_path)}")
         flush_to_api()  # the runs' logs and events reach the API before this command (or its server) stops
 
 
-def _print_drafts(item: Item, langs: list[dict], chain: list[str]) -> None:
+def _print_drafts(item: Item, langs: list[LanguageResult], chain: list[str]) -> None:
     typer.echo(f"{item.slug}  ({item.source_path})" + (f"  providers: {', '.join(chain)}" if chain else ""))
     for r in langs:
-        failed = len(r["failed"])
-        counts = r["counts"]
-        corrected = f" ({len(r['corrected'])} corrected)" if r["corrected"] else ""
-        typer.echo(f"  {r['lang']}: {r['new_drafts']} drafted{corrected}, {failed} failed, {len(r['kept'])} kept"
-                   f" ({counts['drafted']} awaiting review, {counts['reviewed']} reviewed,"
-                   f" {counts['untranslated']} untranslated) -> {r['catalog']}")
-        for seg, reason in r["failed"][:3]:
+        failed = len(r.failed)
+        counts = r.counts
+        corrected = f" ({len(r.corrected)} corrected)" if r.corrected else ""
+        typer.echo(f"  {r.lang}: {r.new_drafts} drafted{corrected}, {failed} failed, {len(r.kept)} kept"
+                   f" ({counts.drafted} awaiting review, {counts.reviewed} reviewed,"
+                   f" {counts.untranslated} untranslated) -> {r.catalog}")
+        for seg, reason in r.failed[:3]:
             typer.echo(f"      {seg}: {reason}")
         if failed > 3:
             typer.echo(f"      ... and {failed - 3} more; see the catalog's comments")

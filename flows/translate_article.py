@@ -11,28 +11,33 @@ the settings ends the run Failed with one line saying what to fix.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger
+from prefect.client.schemas.objects import State
 from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled, Failed
 from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows.names import FLOW_NAME
-from flows.review_gate import ReviewTimedOut, wait_for_reviews
+from flows.review_gate import wait_for_reviews
 from flows.run_logs import quiet_deliberate_failures
 from flows.runs import supersede, times_rescheduled
 from flows.tasks import translate_language, write_catalogs
 from tarjama.context import Context
-from tarjama.drafting import RUN_LOCK_WAIT, holding_item, parse_targets
+from tarjama.drafting import RUN_LOCK_WAIT, LanguageResult, holding_item, parse_targets
 from tarjama.errors import InputError, TarjamaError
 from tarjama.inbox import pasted_slug, save_pasted_item
 from tarjama.ingest import load_item
+from tarjama.item import Item
 from tarjama.languages import DEFAULT_TARGETS, OFFERED_TARGETS
 from tarjama.mt.providers import all_providers
+from tarjama.mt.settings import MTSettings
 from tarjama.review.decisions import unpublished
 from tarjama.review.same_text import refuse_same_text
 from tarjama.workspace import Workspace, find_workspace
@@ -86,60 +91,87 @@ def translate_article(
     workspace: str | None = None,
     concurrency: int | None = None,
     review_timeout_hours: float | None = None,
-) -> dict:
+) -> RunSummary | State:
     """Translate an Arabic news item into draft PO catalogs, wait for review, publish approved languages."""
     logger = get_run_logger()
     try:
-        ws = find_workspace(workspace)
-        ctx = Context.load(ws)  # the run's settings, read once: a tarjama.toml edited meanwhile waits for the next run
-        settings = ctx.settings
+        ctx = Context.load(find_workspace(workspace))  # read once: a tarjama.toml edited meanwhile waits for the next run
         langs = list(parse_targets(targets))
-        mt = settings.mt_settings(providers or None, concurrency, suggest_from or None, workspace_root=ws.root)
-        chain = list(mt.chain)
-        if item_path:
-            path = _resolve(ws, item_path)
-        elif body:
-            path = save_pasted_item(ws, headline, body, timezone=settings.timezone)
-            logger.info("pasted item saved as %s", ws.relative(path))
-        else:
-            raise InputError("give item_path (a file under content/inbox/) or paste the item's body")
-        item = load_item(path, ws, timezone=settings.timezone)
-        refuse_same_text(ws, item)
-        run_id = str(flow_run.id)
-        if deployment.id is not None and (restarts := times_rescheduled(run_id)) > settings.workers.max_restarts:
-            raise TarjamaError(f"{item.slug}: its workers stopped {restarts} times while running it (more than "
-                               f"[workers] max_restarts = {settings.workers.max_restarts}); look at the workers' "
-                               f"logs (memory?), then run the item again")
-        with holding_item(ctx, item, langs, run_id, chain, wait=RUN_LOCK_WAIT) as older:
-            if older:
-                try:
-                    for stopped in supersede(older, by=run_id):
-                        logger.info("%s: run %s was waiting for review; this run takes its place", item.slug, stopped)
-                except Exception as exc:  # the older run also stops by itself, at its gate
-                    logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
-                                   ", ".join(older), type(exc).__name__)
-            logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
-            futures = {lang: translate_language.submit(quote(ctx), item, lang, quote(mt)) for lang in langs}
-            drafted = {lang: future.result() for lang, future in futures.items()}
-            results = [r.as_dict() for r in write_catalogs(quote(ctx), item, chain, quote(drafted), run_id)]
+        mt = ctx.settings.mt_settings(providers or None, concurrency, suggest_from or None, workspace_root=ctx.workspace.root)
+        item = _read_item(ctx, item_path, headline, body)
+        drafts = _draft(ctx, item, langs, mt, str(flow_run.id))
     except TarjamaError as error:
         return Failed(message=str(error))
-    summary = {"slug": item.slug, "drafts": results, "providers": chain, "approved": [], "already_approved": []}
+    summary = RunSummary(slug=item.slug, drafts=drafts, providers=list(mt.chain))
     if deployment.id is None:
         logger.info("drafts written; no deployment, so no review gate. Start the review loop with "
                     "`tarjama serve` (or `make demo`) and run `tarjama translate %s` again.", item.source_path)
-        return {**summary, "review": "not started"}
-    timeout = dt.timedelta(hours=review_timeout_hours or settings.review.timeout_hours)
+        return summary
+    return _review(ctx, item.slug, langs, review_timeout_hours, summary)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did: each language's drafts and, once the review gate opened, what got approved."""
+
+    slug: str
+    drafts: list[LanguageResult]
+    providers: list[str]
+    review: Literal["not started", "complete"] = "not started"
+    approved: list[str] = field(default_factory=list)
+    already_approved: list[str] = field(default_factory=list)
+
+
+def _read_item(ctx: Context, item_path: str, headline: str, body: str) -> Item:
+    """The item the run was given: a file (relative to the workspace or its inbox) or a pasted text, saved first."""
+    if item_path:
+        path = _resolve(ctx.workspace, item_path)
+    elif body:
+        path = save_pasted_item(ctx.workspace, headline, body, timezone=ctx.settings.timezone)
+        get_run_logger().info("pasted item saved as %s", ctx.workspace.relative(path))
+    else:
+        raise InputError("give item_path (a file under content/inbox/) or paste the item's body")
+    item = load_item(path, ctx.workspace, timezone=ctx.settings.timezone)
+    refuse_same_text(ctx.workspace, item)
+    return item
+
+
+def _draft(ctx: Context, item: Item, langs: list[str], mt: MTSettings, run_id: str) -> list[LanguageResult]:
+    """The drafting job (:mod:`tarjama.drafting`): hold the item, one task per language at once, then write."""
+    logger = get_run_logger()
+    restarts = times_rescheduled(run_id) if deployment.id is not None else 0
+    if restarts > ctx.settings.workers.max_restarts:
+        raise TarjamaError(f"{item.slug}: its workers stopped {restarts} times while running it (more than "
+                           f"[workers] max_restarts = {ctx.settings.workers.max_restarts}); look at the workers' "
+                           f"logs (memory?), then run the item again")
+    chain = list(mt.chain)
+    with holding_item(ctx, item, langs, run_id, chain, wait=RUN_LOCK_WAIT) as older:
+        if older:
+            try:
+                for stopped in supersede(older, by=run_id):
+                    logger.info("%s: run %s was waiting for review; this run takes its place", item.slug, stopped)
+            except Exception as exc:  # the older run also stops by itself, at its gate
+                logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
+                               ", ".join(older), type(exc).__name__)
+        logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
+        futures = {lang: translate_language.submit(quote(ctx), item, lang, quote(mt)) for lang in langs}
+        drafted = {lang: future.result() for lang, future in futures.items()}
+        return write_catalogs(quote(ctx), item, chain, quote(drafted), run_id)
+
+
+def _review(ctx: Context, slug: str, langs: list[str], timeout_hours: float | None, summary: RunSummary):
+    """The review gate, then the run's end state: Completed with what was approved, Failed with why, or Cancelled
+    when another run of the item took over."""
+    timeout = dt.timedelta(hours=timeout_hours or ctx.settings.review.timeout_hours)
     try:
-        gate = wait_for_reviews(ctx, item.slug, langs, run_id, timeout)
-    except ReviewTimedOut as timed_out:
-        return Failed(message=str(timed_out))
-    except TarjamaError as error:
+        gate = wait_for_reviews(ctx, slug, langs, str(flow_run.id), timeout)
+    except TarjamaError as error:  # ReviewTimedOut included: its message names the languages still waiting
         return Failed(message=str(error))
     if gate.superseded_by:
         return Cancelled(message=f"superseded by run {gate.superseded_by}: the item was run again")
-    failed = unpublished(ws, item.slug, gate.approved + gate.already_approved)
+    failed = unpublished(ctx.workspace, slug, gate.approved + gate.already_approved)
     if failed:
         return Failed(message="; ".join(f"{lang} approved but not published: {reason}" for lang, reason in failed)
-                      + f"; fix the cause, then `tarjama publish {item.slug} --lang LANG`")
-    return {**summary, "approved": gate.approved, "already_approved": gate.already_approved, "review": "complete"}
+                      + f"; fix the cause, then `tarjama publish {slug} --lang LANG`")
+    return dataclasses.replace(summary, review="complete", approved=gate.approved,
+                               already_approved=gate.already_approved)

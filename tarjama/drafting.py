@@ -63,9 +63,6 @@ class LanguageResult:
         """Machine drafts written by this run: new and corrected sentences, less the failures."""
         return len(self.drafted) + len(self.corrected) - len(self.failed)
 
-    def as_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "new_drafts": self.new_drafts}
-
 
 def parse_targets(value: str | Sequence[str]) -> tuple[str, ...]:
     """Target languages from ``fr,en`` (or a list); each must be a locale Babel knows, never Arabic."""

@@ -24,10 +24,10 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
     state = translate_article(item_path=str(sample), targets=["fr", "en"], providers=["libre"],
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
-    results = state.result()["drafts"]
-    assert state.result()["review"] == "not started"  # no deployment: drafts only
-    assert [(r["lang"], r["new_drafts"], r["failed"]) for r in results] == [("fr", 4, []), ("en", 4, [])]
-    assert state.result()["providers"] == ["libre"]
+    results = state.result().drafts
+    assert state.result().review == "not started"  # no deployment: drafts only
+    assert [(r.lang, r.new_drafts, r.failed) for r in results] == [("fr", 4, []), ("en", 4, [])]
+    assert state.result().providers == ["libre"]
     assert len(libre_env.requests) == 8
     for lang in ("fr", "en"):
         po = polib.pofile(str(workspace.catalog_path("000_220f3de444a27c17", lang)))
@@ -50,8 +50,8 @@ def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sa
 
     translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))
     libre_env.reset()
-    results = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))["drafts"]
-    assert libre_env.requests == [] and results[0]["kept"] == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
+    results = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root)).drafts
+    assert libre_env.requests == [] and results[0].kept == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
 
 
 def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) -> None:
@@ -63,7 +63,7 @@ def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) 
     state = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"],
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
-    failed = state.result()["drafts"][0]["failed"]
+    failed = state.result().drafts[0].failed
     assert len(failed) == 4 and all("connection failed" in reason for _, reason in failed)
 
 
@@ -83,8 +83,8 @@ def test_pasted_item_becomes_an_inbox_file_and_is_drafted(workspace, libre_env) 
     result = translate_article(headline="برنامج جديد للشباب", body=body, targets=["fr"], providers=["libre"],
                                workspace=str(workspace.root))
     saved = list(workspace.inbox.glob("pasted-*.md"))
-    assert len(saved) == 1 and result["slug"] == saved[0].stem
-    assert [(r["lang"], r["new_drafts"]) for r in result["drafts"]] == [("fr", 3)]  # headline + 2 sentences
+    assert len(saved) == 1 and result.slug == saved[0].stem
+    assert [(r.lang, r.new_drafts) for r in result.drafts] == [("fr", 3)]  # headline + 2 sentences
 
 
 def test_pasted_text_that_is_not_arabic_is_refused_and_not_saved(workspace) -> None:
@@ -103,7 +103,7 @@ def test_the_provider_chain_comes_from_the_one_settings_model(workspace, sample,
     (workspace.root / "tarjama.toml").write_text('providers = ["google"]\n', encoding="utf-8")
     monkeypatch.setenv("TARJAMA_PROVIDERS", "libre")
     result = translate_article(item_path=str(sample), targets=["fr"], workspace=str(workspace.root))
-    assert result["providers"] == ["libre"] and len(libre_env.requests) == 4
+    assert result.providers == ["libre"] and len(libre_env.requests) == 4
     from tarjama.review.state import item_review
 
     assert item_review(workspace, "000_220f3de444a27c17").providers == ("libre",)  # recorded with the run
