@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from tarjama.months import month_names, month_pattern, months_in, plain
 from tarjama.numbers import read
-from tarjama.qa.checks import CHECKS, Segment, Severity, check_names, cross_language
+from tarjama.qa.checks import CHECKS, Severity, TranslatedSegment, check_names, cross_language
 from tests.support.ntrex import Sentence, sentences
 
 LANGS = ("fr", "en")
@@ -49,7 +49,7 @@ class Tally:
         return self.flagged / self.checked if self.checked else 0.0
 
 
-def findings(seg: Segment) -> list[tuple[str, Severity, str]]:
+def findings(seg: TranslatedSegment) -> list[tuple[str, Severity, str]]:
     """Every finding of every check on one segment: (check, severity, detail)."""
     found = [(name, chk.severity, detail) for name, chk in CHECKS.items() if (detail := chk.run(seg))]
     from tarjama.qa.checks import CROSS_CHECKS
@@ -58,10 +58,10 @@ def findings(seg: Segment) -> list[tuple[str, Severity, str]]:
     return found
 
 
-def segment(s: Sentence, lang: str, target: str, *, other_reviewed: bool) -> Segment:
+def segment(s: Sentence, lang: str, target: str, *, other_reviewed: bool) -> TranslatedSegment:
     other_lang = "en" if lang == "fr" else "fr"
     other = {other_lang: getattr(s, other_lang)}
-    return Segment(s.id, s.ar, target, lang, None, others=other if other_reviewed else {},
+    return TranslatedSegment(s.id, s.ar, target, lang, None, others=other if other_reviewed else {},
                    drafts={} if other_reviewed else other)
 
 

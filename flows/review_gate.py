@@ -27,7 +27,7 @@ from tarjama.catalog import approval_blockers, count_entries
 from tarjama.catalog_store import read_catalog
 from tarjama.context import Context
 from tarjama.errors import CatalogError, InputError, TarjamaError
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_request, record_timeout
 from tarjama.review.events import Channel, now_utc
 from tarjama.review.request import DecisionRequest
@@ -78,7 +78,7 @@ def review_description(ctx: Context, slug: str, waiting: list[str], deadline: dt
     workspace = ctx.workspace
     lines = [f"## Review of `{slug}`", "", f"Waiting for: **{', '.join(waiting)}** (deadline {deadline:%Y-%m-%d %H:%M} UTC)",
              ""]
-    last = [e for e in log.read(workspace, slug) if isinstance(e, log.DecisionMade)][-3:]
+    last = [e for e in review_log.read(workspace, slug) if isinstance(e, review_log.DecisionMade)][-3:]
     if last:
         lines += ["Last decisions:", ""] + [f"- {escape_markdown(e.lang)}: {escape_markdown(e.describe())}"
                                             for e in last] + [""]
@@ -119,7 +119,7 @@ def wait_for_reviews(ctx: Context, slug: str, langs: list[str], run_id: str,
     """Suspend until every waiting language is approved (or the run is superseded, or the review times out)."""
     logger = get_run_logger()
     workspace = ctx.workspace
-    first_pass = opened_before(log.read(workspace, slug), run_id) is None  # a replay opened it already
+    first_pass = opened_before(review_log.read(workspace, slug), run_id) is None  # a replay opened it already
     opened = open_review(workspace, slug, run_id, langs, timeout)
     if first_pass and opened.langs:
         announce_waiting(ctx, slug, list(opened.langs), run_id, opened.deadline)
@@ -129,9 +129,9 @@ def wait_for_reviews(ctx: Context, slug: str, langs: list[str], run_id: str,
     number = 0
     while True:
         if not is_current_run(workspace, slug, run_id):
-            return GateResult([], opened.already_approved, superseded_by=fold(log.read(workspace, slug)).current_run)
+            return GateResult([], opened.already_approved, superseded_by=fold(review_log.read(workspace, slug)).current_run)
         take_decisions(ctx, slug, run_id)
-        deadline, waiting = waiting_in_run(log.read(workspace, slug), run_id)
+        deadline, waiting = waiting_in_run(review_log.read(workspace, slug), run_id)
         if not waiting:
             return GateResult(list(opened.langs), opened.already_approved)
         if now_utc() > deadline:
@@ -155,7 +155,7 @@ def wait_for_reviews(ctx: Context, slug: str, langs: list[str], run_id: str,
             continue
         if not answer.request:  # typed into the Prefect UI: record it as a request (stable id for replays)
             request_id = f"{run_id[:8]}-{key}"
-            if request_result(log.read(workspace, slug), request_id) is None:
+            if request_result(review_log.read(workspace, slug), request_id) is None:
                 try:
                     typed = DecisionRequest.make(slug, answer.language, answer.decision, answer.reviewer, answer.note,
                                                  channel=Channel.PREFECT_UI)

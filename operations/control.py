@@ -40,7 +40,7 @@ from flows.runs import read_run
 from tarjama.context import Context
 from tarjama.errors import TarjamaError
 from tarjama.languages import DEFAULT_TARGETS
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.decisions import precheck_decision, record_not_taken, record_request, record_timeout
 from tarjama.review.events import now_utc
 from tarjama.review.report import DecisionReport
@@ -151,7 +151,7 @@ def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait:
     """Wake ``run_id`` until it has taken request ``request_id``, then wait for the request's own outcome."""
     deadline = time.monotonic() + wait
     while True:
-        events = log.read(workspace, slug)
+        events = review_log.read(workspace, slug)
         result = request_result(events, request_id)
         if result.final or time.monotonic() > deadline:
             return DecisionReport(result.request, result)
@@ -167,7 +167,7 @@ def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait:
         time.sleep(LOG_POLL)
 
 
-def wake(run_id: str, events: list[log.Event], request_id: str) -> bool:
+def wake(run_id: str, events: list[review_log.Event], request_id: str) -> bool:
     """Resume a suspended run with a request's id; False when the run was not (or no longer) paused."""
     result = request_result(events, request_id)
     _, waiting = waiting_in_run(events, run_id)
@@ -189,7 +189,7 @@ def wake_pending(default_workspace: Workspace | None = None) -> list[str]:
     woken = []
     for run in runs_of(None, None, [StateType.PAUSED]):
         workspace = _workspace_of(run, default_workspace)
-        events = log.read(workspace, run.name)
+        events = review_log.read(workspace, run.name)
         review = fold(events)
         if review.current_run == str(run.id) and review.pending and wake(str(run.id), events, review.pending[0].request):
             woken.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
@@ -206,7 +206,7 @@ def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[s
         for run in runs_of(None, None, [StateType.PAUSED]):
             workspace = _workspace_of(run, default_workspace)
             try:
-                events = log.read(workspace, run.name)
+                events = review_log.read(workspace, run.name)
             except TarjamaError:
                 continue
             deadline, waiting = waiting_in_run(events, str(run.id))

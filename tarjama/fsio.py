@@ -13,12 +13,16 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
+from typing import Generic, TypeVar
 
+from cachetools import LRUCache
 from filelock import FileLock, Timeout
 
 from tarjama.errors import ItemBusyError
+
+T = TypeVar("T")
 
 
 def file_identity(path: Path | None) -> tuple[int, int, int] | None:
@@ -31,6 +35,26 @@ def file_identity(path: Path | None) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class ParsedFiles(Generic[T]):
+    """Files parsed again only when they change (:func:`file_identity`): the one memo behind every reader that is
+    asked often (the desk asks for the glossary, the reviewers and the machine drafts on every page and save).
+    ``parse`` is called with the path; ``extra`` keys a result by more than the file (the environment, for
+    settings). Thread-safe: a race parses twice, never returns a half-built value."""
+
+    def __init__(self, parse: Callable[[Path], T], maxsize: int = 256) -> None:
+        self._parse = parse
+        self._cache: LRUCache = LRUCache(maxsize=maxsize)
+
+    def get(self, path: Path, extra: Hashable = ()) -> T:
+        key = (file_identity(path), extra)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        value = self._parse(path)
+        self._cache[path] = (key, value)
+        return value
 
 
 def atomic_write_text(path: Path, text: str) -> None:

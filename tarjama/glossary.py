@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tarjama.arabic import attached_forms, words
 from tarjama.errors import InputError
-from tarjama.fsio import file_identity
+from tarjama.fsio import ParsedFiles
 from tarjama.textutil import arabic_ratio
 
 GLOSSARY_FILE = "glossary.csv"
@@ -145,27 +145,19 @@ def check_glossary(root: Path) -> tuple[list[Term], list[str]]:
     return terms, problems
 
 
-_loaded: dict[Path, tuple[tuple[int, int, int] | None, Glossary]] = {}
-
-
 def load_glossary(root: Path) -> Glossary:
     """The workspace's glossary (empty when there is none); a malformed one is refused with its first problem.
     Read again only when the file changed (the desk asks on every page and save)."""
-    path = glossary_path(root)
-    identity = file_identity(path)
-    cached = _loaded.get(path)
-    if cached and cached[0] == identity:
-        return cached[1]
-    glossary = _read_glossary(root)
-    _loaded[path] = (identity, glossary)
-    return glossary
+    return _parsed.get(glossary_path(root))
 
 
-def _read_glossary(root: Path) -> Glossary:
-    terms, problems = check_glossary(root)
+def _read_glossary(path: Path) -> Glossary:
+    terms, problems = check_glossary(path.parent)
     if problems:
         more = f" (and {len(problems) - 1} more: `tarjama glossary check`)" if len(problems) > 1 else ""
         raise InputError(problems[0] + more)
     data = "\n".join(f"{t.ar}\t{t.targets}" for t in terms)
     return Glossary(tuple(terms), hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]) if terms else EMPTY
 
+
+_parsed: ParsedFiles[Glossary] = ParsedFiles(_read_glossary, maxsize=32)

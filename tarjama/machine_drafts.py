@@ -13,34 +13,27 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
-
-from tarjama.fsio import atomic_write_text, file_identity, locked
+from tarjama.fsio import ParsedFiles, atomic_write_text, locked
 
 
 def machine_drafts_path(catalog: Path) -> Path:
     return catalog.with_suffix(".mt.json")
 
 
-_cache: LRUCache = LRUCache(maxsize=256)  # path -> (file identity, parsed record): the desk reads it per save
-
-
-def read_machine_drafts(catalog: Path) -> dict[str, dict[str, Any]]:
-    """The recorded machine drafts (parsed again only when the file changed)."""
-    path = machine_drafts_path(catalog)
-    key = file_identity(path)
-    if key is None:
-        return {}
-    cached = _cache.get(path)
-    if cached and cached[0] == key:
-        return cached[1]
+def _parse(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    data = data if isinstance(data, dict) else {}
-    _cache[path] = (key, data)
-    return data
+    return data if isinstance(data, dict) else {}
+
+
+_parsed: ParsedFiles[dict[str, dict[str, Any]]] = ParsedFiles(_parse)  # the desk reads it per save
+
+
+def read_machine_drafts(catalog: Path) -> dict[str, dict[str, Any]]:
+    """The recorded machine drafts (parsed again only when the file changed)."""
+    return _parsed.get(machine_drafts_path(catalog))
 
 
 def record_machine_drafts(catalog: Path, drafts: Mapping[str, Any], at: str) -> None:

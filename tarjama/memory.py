@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import difflib
 import math
+import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,7 @@ from tarjama.arabic import fold
 from tarjama.catalog import APPROVED_AT, APPROVED_BY, approval_holds
 from tarjama.catalog_store import read_catalog
 from tarjama.errors import InputError
+from tarjama.fsio import locked
 from tarjama.workspace import Workspace, check_lang
 from tarjama.xml_input import refuse_declarations
 
@@ -95,14 +97,13 @@ BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
 def _connect(workspace: Workspace, *, write: bool = False) -> Iterator[sqlite3.Connection]:
     """One transaction on the memory. A writer takes the write lock first (``BEGIN IMMEDIATE``): in WAL mode a
     transaction that reads before it writes is answered "database is locked" at once, without waiting, when
-    another writer committed meanwhile; one that starts as a writer waits its turn (up to BUSY_TIMEOUT).
-    Readers read one snapshot and never wait for writers."""
+    another writer committed meanwhile; one that starts as a writer waits its turn (up to BUSY_TIMEOUT). Readers
+    read one snapshot and never wait for writers."""
     path = memory_path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _create(path)
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)  # transactions are begun here
     try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(_SCHEMA)
         db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield db
@@ -112,6 +113,24 @@ def _connect(workspace: Workspace, *, write: bool = False) -> Iterator[sqlite3.C
         db.commit()
     finally:
         db.close()
+
+
+def _create(path: Path) -> None:
+    """The memory's file, in WAL mode with its schema, made once: first writers at once take turns on a lock (the
+    switch to WAL is answered "database is locked" without waiting when another connection holds the new file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.with_name(f".{path.name}.create.lock"), "the translation memory", timeout=BUSY_TIMEOUT):
+        if path.exists():  # another writer made it while this one waited
+            return
+        fresh = path.with_name(f".{path.name}.new")
+        fresh.unlink(missing_ok=True)
+        db = sqlite3.connect(fresh, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # persistent: every later connection finds it
+            db.executescript(_SCHEMA)
+        finally:
+            db.close()  # the last connection to close checkpoints and removes the -wal file
+        os.replace(fresh, path)  # a reader sees no file or the whole schema, never an empty database
 
 
 def _store(db: sqlite3.Connection, rows: list[tuple[str, ...]]) -> None:

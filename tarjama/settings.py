@@ -12,6 +12,7 @@ show in a repr, a log line or a Prefect parameter.
 from __future__ import annotations
 
 import difflib
+import os
 import tomllib
 import zoneinfo
 from functools import lru_cache
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
 from tarjama.errors import InputError
-from tarjama.fsio import file_identity
+from tarjama.fsio import ParsedFiles
 from tarjama.glossary import load_glossary
 from tarjama.mt.providers import all_providers
 from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings, ProviderConfig
@@ -252,21 +253,14 @@ def load_settings(config_file: Path | None, **explicit: Any) -> Settings:
         raise InputError(_describe(exc, config_file)) from None
 
 
-_recent: dict[tuple, Settings] = {}
+_parsed: ParsedFiles[Settings] = ParsedFiles(load_settings, maxsize=32)
 
 
-def current_settings(config_file: Path | None) -> Settings:
+def current_settings(config_file: Path) -> Settings:
     """:func:`load_settings` for code that asks often (the desk, per page and per save): read again only when
     tarjama.toml or a TARJAMA_ environment variable changed."""
-    import os
-
     environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TARJAMA_")))
-    key = (str(config_file), file_identity(config_file), environment)
-    if key not in _recent:
-        if len(_recent) > 32:
-            _recent.clear()
-        _recent[key] = load_settings(config_file)
-    return _recent[key]
+    return _parsed.get(config_file, extra=environment)
 
 
 def _check_toml(path: Path) -> None:

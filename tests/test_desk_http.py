@@ -19,7 +19,7 @@ from tarjama.desk.sessions import COOKIE
 from tarjama.editing import read_audit
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.events import DecisionMade, Outcome
 from tests.conftest import make_workspace, settings_for, start_sample_run
 from tests.support.mt_servers import LoopbackMTServer, pseudo_translate
@@ -208,7 +208,7 @@ def decide_and_publish(_ws, app) -> None:
     assert "fr approved by Amina and published" in published.text and f'href="/published/fr/{SLUG}.html"' in published.text
     page = amina.get(f"/published/fr/{SLUG}.html")
     assert page.status_code == 200 and "Texte relu au bureau le 30 janvier 2052." in page.text
-    made = [e for e in log.read(_ws, SLUG) if isinstance(e, DecisionMade) and e.outcome is Outcome.APPROVED]
+    made = [e for e in review_log.read(_ws, SLUG) if isinstance(e, DecisionMade) and e.outcome is Outcome.APPROVED]
     assert made[-1].overrides == {"p1.s1:numbers": reason, "p1.s1:numbers-across": reason}
     assert f'/published/fr/{SLUG}.html' in amina.get(f"/review/{SLUG}/fr").text
 

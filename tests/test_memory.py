@@ -19,7 +19,7 @@ from tarjama.machine_drafts import read_machine_drafts
 from tarjama.memory import close, exact, export_tmx, import_tmx, key_of, rebuild
 from tarjama.mt.engine import MTEngine
 from tarjama.post_edit import report
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, take_pending
 from tarjama.review.events import Channel, Outcome
 from tests.conftest import settings_for
@@ -81,7 +81,7 @@ def test_item_b_takes_two_sentences_from_approved_item_a_and_a_wrong_number_need
     reason = "the ministry corrected the toll to 21"
     overridden = approve(ws, "b", "fr", "Karim", overrides={"p1.s2:numbers": reason})
     assert overridden.outcome is Outcome.APPROVED
-    logged = [e for e in log.read(ws, "b") if getattr(e, "overrides", None)]
+    logged = [e for e in review_log.read(ws, "b") if getattr(e, "overrides", None)]
     assert {e.event for e in logged} == {"decision-requested", "decision-made"}
     assert all(e.overrides == {"p1.s2:numbers": reason} for e in logged)
 
@@ -205,7 +205,7 @@ def test_a_memory_that_cannot_be_written_is_said_in_status_and_the_run_log(two_i
     memory_path(ws).mkdir()  # a directory where the database should be: sqlite cannot open it
     made = approve(ws, "a", "fr", "Amina")
     assert made.outcome is Outcome.APPROVED  # the approval stands
-    failed = [e for e in log.read(ws, "a") if isinstance(e, RecordFailed)]
+    failed = [e for e in review_log.read(ws, "a") if isinstance(e, RecordFailed)]
     assert [(e.lang, e.record, e.request) for e in failed] == [("fr", "translation memory", made.request)]
     row = next(r for r in collect_status(ws) if r.slug == "a" and r.lang == "fr")
     assert row.review.startswith("published v1") and "translation memory not updated (" in row.review

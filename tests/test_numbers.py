@@ -12,13 +12,13 @@ from tarjama.months import GREGORIAN, months_in
 from tarjama.mt.checks import missing_number, rejection_reason
 from tarjama.mt.llm_engine import UnusableAnswer, read_answer
 from tarjama.mt.sources import Source
-from tarjama.qa.checks import CHECKS, Segment, cross_language
+from tarjama.qa.checks import CHECKS, TranslatedSegment, cross_language
 from tarjama.qa.run import check_catalog
 from tests.support.ntrex import documents
 
 
 def finds(check: str, source: str, target: str, lang: str) -> str | None:
-    return CHECKS[check].run(Segment("p1.s1", source, target, lang))
+    return CHECKS[check].run(TranslatedSegment("p1.s1", source, target, lang))
 
 
 # (source, lang, what a professional translator wrote)
@@ -89,16 +89,16 @@ def test_a_conversion_beside_a_changed_original_value_is_a_wrong_number() -> Non
     ("بثت على ست شبكات تلفزيونية.", "Diffusé sur 6 chaînes de télévision.", "Aired on six television networks."),
 ])
 def test_articles_ranks_and_conversions_are_not_numbers_across_languages(source, fr, en) -> None:
-    assert cross_language(Segment("p1.s1", source, fr, "fr", others={"en": en})) == []
-    assert cross_language(Segment("p1.s1", source, en, "en", others={"fr": fr})) == []
+    assert cross_language(TranslatedSegment("p1.s1", source, fr, "fr", others={"en": en})) == []
+    assert cross_language(TranslatedSegment("p1.s1", source, en, "en", others={"fr": fr})) == []
 
 
 def test_a_number_across_languages_is_named_and_blocks_only_against_a_reviewed_translation() -> None:
     source = "بثت على ست شبكات تلفزيونية."
     fr = "Diffusé sur 6 chaînes de télévision."
-    reviewed = cross_language(Segment("p1.s1", source, fr, "fr", others={"en": "Aired on seven networks."}))
+    reviewed = cross_language(TranslatedSegment("p1.s1", source, fr, "fr", others={"en": "Aired on seven networks."}))
     assert reviewed == [("numbers-across", "6 here, not in en")]
-    draft = cross_language(Segment("p1.s1", source, fr, "fr", drafts={"en": "Aired on seven networks."}))
+    draft = cross_language(TranslatedSegment("p1.s1", source, fr, "fr", drafts={"en": "Aired on seven networks."}))
     assert draft == [("numbers-across-draft", "6 here, not in en")]
 
     def catalog(text: str, fuzzy: bool) -> polib.POFile:

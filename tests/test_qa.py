@@ -12,9 +12,9 @@ from tarjama.drafting import draft_item
 from tarjama.glossary import Glossary, Term
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
-from tarjama.qa.checks import CHECKS, Segment, cross_language
+from tarjama.qa.checks import CHECKS, TranslatedSegment, cross_language
 from tarjama.qa.run import check_catalog, overrides_of
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, take_pending
 from tarjama.review.events import Channel, DecisionMade, Outcome
 from tests.conftest import settings_for
@@ -29,7 +29,7 @@ GLOSSARY = Glossary((
 
 
 def finds(check: str, source: str, target: str, lang: str) -> str | None:
-    return CHECKS[check].run(Segment("p1.s1", source, target, lang, GLOSSARY))
+    return CHECKS[check].run(TranslatedSegment("p1.s1", source, target, lang, GLOSSARY))
 
 
 # (source, lang, right, wrong)
@@ -109,11 +109,11 @@ def test_the_other_checks(check, source, lang, right, wrong) -> None:
 
 def test_french_against_english_catches_a_number_right_in_one_only() -> None:
     source = "قتل 12 مدنيا في القصف حسب الأمم المتحدة."
-    seg = Segment("p1.s1", source, "12 civils ont été tués, selon les Nations unies.", "fr", GLOSSARY,
+    seg = TranslatedSegment("p1.s1", source, "12 civils ont été tués, selon les Nations unies.", "fr", GLOSSARY,
                   {"en": "21 civilians were killed, according to the UN."})
     names = {name for name, _ in cross_language(seg)}
     assert names == {"numbers-across", "glossary-across"}
-    same = Segment("p1.s1", source, "12 civils ont été tués, selon les Nations unies.", "fr", GLOSSARY,
+    same = TranslatedSegment("p1.s1", source, "12 civils ont été tués, selon les Nations unies.", "fr", GLOSSARY,
                    {"en": "12 civilians were killed, according to the United Nations."})
     assert cross_language(same) == []
 
@@ -159,7 +159,7 @@ def test_a_wrong_number_is_refused_then_approved_with_an_override_recorded_in_lo
         precheck(ws, SLUG, "fr", "approve", "Amina")
     refused = ask(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)  # straight to the run
     take_pending(Context.load(ws), SLUG, "run-1")
-    made = {e.request: e for e in log.read(ws, SLUG) if isinstance(e, DecisionMade)}
+    made = {e.request: e for e in review_log.read(ws, SLUG) if isinstance(e, DecisionMade)}
     assert made[refused.request].outcome is Outcome.REFUSED and "p1.s1:numbers" in made[refused.request].blockers[0]
     # said as the run's refusal of what the reviewer asked, never as if the reviewer refused
     assert made[refused.request].describe().startswith("approval requested by Amina (cli) refused: p1.s1:numbers")
@@ -171,7 +171,7 @@ def test_a_wrong_number_is_refused_then_approved_with_an_override_recorded_in_lo
     taken = take_pending(Context.load(ws), SLUG, "run-1")
     outcome = next(m for m in taken.decided if m.request == approved.request)
     assert outcome.outcome is Outcome.APPROVED and outcome.overrides == reasons
-    logged = [e for e in log.read(ws, SLUG) if getattr(e, "request", None) == approved.request]
+    logged = [e for e in review_log.read(ws, SLUG) if getattr(e, "request", None) == approved.request]
     assert all(e.overrides == reasons for e in logged if hasattr(e, "overrides"))
     po = polib.pofile(str(ws.catalog_path(SLUG, "fr")))
     entry = next(e for e in po if e.msgctxt == "p1.s1")

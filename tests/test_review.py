@@ -14,7 +14,7 @@ from tarjama.drafting import draft_item
 from tarjama.errors import InputError
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.decisions import (
     ApprovalRefused,
     NotWaiting,
@@ -47,7 +47,7 @@ def in_review(ws, run_id: str = "run-1", langs=("fr", "en"), timeout=dt.timedelt
 
 
 def report(ws, request_id: str) -> DecisionReport:
-    result = request_result(log.read(ws, SLUG), request_id)
+    result = request_result(review_log.read(ws, SLUG), request_id)
     return DecisionReport(result.request, result)
 
 
@@ -57,7 +57,7 @@ def test_requests_are_checked_against_the_catalog_and_each_gets_its_own_outcome(
     assert in_review(ws).deadline == opened.deadline  # the same run replaying gets the same deadline
     early = ask(ws, SLUG, "fr", "approve", "Amina", channel=Channel.CLI)
     changes = ask(ws, SLUG, "en", "request_changes", "John", "noms propres", channel=Channel.DESK)
-    assert waiting_in_run(log.read(ws, SLUG), "run-1")[1] == ["fr", "en"]  # recorded, not yet taken
+    assert waiting_in_run(review_log.read(ws, SLUG), "run-1")[1] == ["fr", "en"]  # recorded, not yet taken
     taken = take_pending(Context.load(ws), SLUG, "run-1")
     assert [(m.request, m.outcome) for m in taken.decided] == [(early.request, Outcome.REFUSED),
                                                                  (changes.request, Outcome.CHANGES_REQUESTED)]
@@ -74,7 +74,7 @@ def test_requests_are_checked_against_the_catalog_and_each_gets_its_own_outcome(
                                         for ext in ("html", "md", "json")]
     header = polib.pofile(str(ws.catalog_path(SLUG, "fr"))).metadata
     assert (header["X-Tarjama-Approved-By"], header["X-Tarjama-Review-Note"]) == ("Amina", "vu")
-    assert waiting_in_run(log.read(ws, SLUG), "run-1")[1] == ["en"]
+    assert waiting_in_run(review_log.read(ws, SLUG), "run-1")[1] == ["en"]
     states = item_review(ws, SLUG).langs
     assert states["fr"].state is ReviewState.PUBLISHED and states["fr"].reviewer == "Amina"
     assert states["en"].state is ReviewState.CHANGES_REQUESTED
@@ -163,7 +163,7 @@ def test_a_superseded_runs_timeout_never_shows_over_the_newer_outcome(drafted) -
     take_pending(Context.load(ws), SLUG, "new-run")
     late = ask(ws, SLUG, "en", "approve", "John", channel=Channel.CLI)
     assert take_pending(Context.load(ws), SLUG, "old-run").decided == []  # a superseded run takes no request
-    assert request_result(log.read(ws, SLUG), late.request).decision is None
+    assert request_result(review_log.read(ws, SLUG), late.request).decision is None
     record_timeout(ws, SLUG, "old-run", ["fr", "en"])  # the old run's deadline passes a week later
     review = item_review(ws, SLUG)
     assert review.current_run == "new-run" and "old-run" in review.superseded
@@ -191,7 +191,7 @@ def test_precheck_refuses_what_the_run_would(drafted) -> None:
         precheck(drafted, SLUG, "fr", "publish", "Amina")
     with pytest.raises(InputError, match="no catalog"):
         precheck(drafted, SLUG, "de", "approve", "Amina")
-    assert not any(isinstance(e, PublishFailed) for e in log.read(drafted, SLUG))
+    assert not any(isinstance(e, PublishFailed) for e in review_log.read(drafted, SLUG))
 
 
 def _ednote(ws, lang: str) -> str:

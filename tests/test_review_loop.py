@@ -14,7 +14,7 @@ import polib
 import pytest
 
 from tarjama.context import Context
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.events import Channel
 from tarjama.review.report import Verdict
 from tarjama.review.request import DecisionRequest
@@ -103,7 +103,7 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
             flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
     assert edits and "| libre | 4 | 75% |" in edits[0].data  # one segment of four corrected
 
-    outcomes = [(e.lang, e.outcome.value) for e in log.read(ws, SLUG) if isinstance(e, log.DecisionMade)]
+    outcomes = [(e.lang, e.outcome.value) for e in review_log.read(ws, SLUG) if isinstance(e, review_log.DecisionMade)]
     assert outcomes == [("fr", "changes-requested"), ("fr", "approved"), ("en", "approved")]
 
 
@@ -138,8 +138,8 @@ def test_two_reviewers_deciding_at_once_ten_times_lose_nothing_and_hear_their_ow
             assert report.verdict is expected, (round_, lang, report.summary(slug))
             if not last:
                 assert report.summary(slug) == f"{lang}: changes requested by {who} (round {round_} from {who})"
-    made = [e for e in log.read(ws, slug) if isinstance(e, log.DecisionMade)]
-    requested = [e for e in log.read(ws, slug) if isinstance(e, log.DecisionRequested)]
+    made = [e for e in review_log.read(ws, slug) if isinstance(e, review_log.DecisionMade)]
+    requested = [e for e in review_log.read(ws, slug) if isinstance(e, review_log.DecisionRequested)]
     assert len(requested) == 20 and sorted(e.request for e in made) == sorted(e.request for e in requested)
     assert (ws.published / "fr" / f"{slug}.html").is_file() and (ws.published / "en" / f"{slug}.html").is_file()
 
@@ -225,7 +225,7 @@ def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_
         assert decide(ws, slug, lang, "approve", "Amina").verdict is Verdict.PUBLISHED
     third = settle(start(ws, "corrected.txt").id)  # the same, unchanged item again
     assert third.state.is_completed(), third.state  # nothing to review: it does not wait
-    published = [e for e in log.read(ws, slug) if isinstance(e, log.Waiting) and e.run_id == str(third.id)]
+    published = [e for e in review_log.read(ws, slug) if isinstance(e, review_log.Waiting) and e.run_id == str(third.id)]
     assert published[0].langs == [] and published[0].already_approved == ["fr", "en"]
 
 
@@ -306,7 +306,7 @@ def run_logs(run_id) -> list[str]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     with get_client(sync_client=True) as client:
-        return [log.message for log in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
+        return [review_log.message for log in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
 
 
 def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start_a_new_run(loop, prefect_harness,

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
-from cachetools import LRUCache
 
 from tarjama.errors import InputError
-from tarjama.fsio import atomic_write_text, file_identity, locked
+from tarjama.fsio import ParsedFiles, atomic_write_text, locked
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -64,23 +63,14 @@ def reviewers_file(root: Path) -> Path:
     return Path(os.environ.get("TARJAMA_REVIEWERS_FILE") or root / "reviewers.toml")
 
 
-_cache: LRUCache = LRUCache(maxsize=16)  # path -> (file identity, reviewers)
-
-
 def load_reviewers(path: Path) -> dict[str, Reviewer]:
     """The configured reviewers (re-read when the file changes, so additions apply without a restart)."""
-    key = file_identity(path)
-    if key is None:
-        return {}
-    cached = _cache.get(path)
-    if cached and cached[0] == key:
-        return cached[1]
-    reviewers = _parse(path)
-    _cache[path] = (key, reviewers)
-    return reviewers
+    return _parsed.get(path)
 
 
 def _parse(path: Path) -> dict[str, Reviewer]:
+    if not path.exists():
+        return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -91,6 +81,9 @@ def _parse(path: Path) -> dict[str, Reviewer]:
             raise InputError(f"{path}: reviewer {name!r} needs languages and password_hash")
         reviewers[name] = Reviewer(name, tuple(entry["languages"]), entry["password_hash"])
     return reviewers
+
+
+_parsed: ParsedFiles[dict[str, Reviewer]] = ParsedFiles(_parse, maxsize=16)
 
 
 def save_reviewer(path: Path, name: str, languages: list[str], password: str) -> None:

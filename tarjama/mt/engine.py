@@ -36,7 +36,7 @@ from tarjama.textutil import has_letters, strip_controls
 COPIED = "copied"  # provider label of a text with no letters: numbers and punctuation are kept as they are
 LONGEST_RETRY_AFTER = 30.0  # a service that asks for a longer pause is given up on for this run's sentences
 Progress = Callable[[int, int], None]
-Outcome = tuple[Source, str | None, str | None]  # a source, its checked translation or why there is none
+Attempt = tuple[Source, str | None, str | None]  # a source, its checked translation or why there is none
 ProviderSlot = Callable[[str], AbstractContextManager[object]]
 """Held around each request to a provider: the orchestration layer's quota shared across workers."""
 
@@ -195,12 +195,12 @@ class MTEngine:
                 results[src.key] = replace(result, alternatives=(*result.alternatives, (provider.name, text)))
 
     def _run(self, pool: ThreadPoolExecutor, provider: Provider, sources: Sequence[Source],
-             progress: _Progress | None) -> list[Outcome]:
+             progress: _Progress | None) -> list[Attempt]:
         """``sources`` through one provider: in its batches when it takes them, else one request per text."""
         if not sources:
             return []
 
-        def counted(outcomes: list[Outcome]) -> list[Outcome]:
+        def counted(outcomes: list[Attempt]) -> list[Attempt]:
             """Drafts count as they arrive (suggestions, without progress, are not drafts)."""
             if progress is not None:
                 for src, text, _ in outcomes:
@@ -217,7 +217,7 @@ class MTEngine:
         return [o for outcomes in pool.map(lambda src: counted([self._with_provider(provider, src)]), sources)
                 for o in outcomes]
 
-    def _with_provider(self, provider: Provider, src: Source) -> Outcome:
+    def _with_provider(self, provider: Provider, src: Source) -> Attempt:
         skipped = self._breaker.why_skipped(provider.name)
         if skipped:
             return src, None, skipped
@@ -236,14 +236,14 @@ class MTEngine:
             answers.append(str(answer).strip())
         return src, " ".join(answers), None
 
-    def _with_batch(self, provider: Provider, batch: Sequence[Source]) -> list[Outcome]:
+    def _with_batch(self, provider: Provider, batch: Sequence[Source]) -> list[Attempt]:
         skipped = self._breaker.why_skipped(provider.name)
         client, reason = (None, skipped) if skipped else self._client(provider, batch[0].target)
         if reason is None:
             answer, reason = self._request(provider, client, batch, batch[0].target)
         if reason is not None:
             return [(src, None, reason) for src in batch]
-        outcomes: list[Outcome] = []
+        outcomes: list[Attempt] = []
         for src, text in zip(batch, answer.texts, strict=True):
             text = strip_controls(text) if isinstance(text, str) else text
             rejected = rejection_reason(src.text, text, src.target)

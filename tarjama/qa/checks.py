@@ -1,6 +1,6 @@
 """The named QA checks: each one function whose docstring's first line is its message.
 
-A check takes a :class:`Segment` (the Arabic source, one translation, its
+A check takes a :class:`TranslatedSegment` (the Arabic source, one translation, its
 language, the glossary) and returns the detail of what is wrong, or None.
 Severity ``critical`` blocks approval unless the reviewer overrides that
 finding with a reason; ``warning`` is shown, never blocks. Each check can be
@@ -33,7 +33,7 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True)
-class Segment:
+class TranslatedSegment:
     """One translated segment, as the checks see it."""
 
     id: str
@@ -56,7 +56,7 @@ class Segment:
 class Check:
     name: str
     severity: Severity
-    run: Callable[[Segment], str | None]
+    run: Callable[[TranslatedSegment], str | None]
 
     @property
     def message(self) -> str:
@@ -66,15 +66,20 @@ class Check:
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, severity: Severity) -> Callable[[Callable[[Segment], str | None]], Callable[[Segment], str | None]]:
-    def register(fn: Callable[[Segment], str | None]) -> Callable[[Segment], str | None]:
+CheckFunction = Callable[[TranslatedSegment], str | None]  # what is wrong with a segment, or None
+
+
+def check(name: str, severity: Severity) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check under ``name``: every catalog is checked with it (unless ``[qa] off`` names it)."""
+
+    def register(fn: CheckFunction) -> CheckFunction:
         CHECKS[name] = Check(name, severity, fn)
         return fn
 
     return register
 
 
-def _toolkit(method: str, seg: Segment) -> str | None:
+def _toolkit(method: str, seg: TranslatedSegment) -> str | None:
     from translate.filters import checks as tt
 
     try:
@@ -97,7 +102,7 @@ def _toolkit_checker():
 
 
 @check("numbers", Severity.CRITICAL)
-def numbers(seg: Segment) -> str | None:
+def numbers(seg: TranslatedSegment) -> str | None:
     """A number of the source is missing or changed in the translation."""
     lost = missing(seg.source, seg.target, seg.base)
     parts = [f"{ref} (a reference: keep it whole)" for ref in lost.references] + [t.text for t in lost.values]
@@ -105,19 +110,19 @@ def numbers(seg: Segment) -> str | None:
 
 
 @check("unit-conversion", Severity.WARNING)
-def unit_conversion(seg: Segment) -> str | None:
+def unit_conversion(seg: TranslatedSegment) -> str | None:
     """A number of the source comes back converted to another unit: check the conversion."""
     return ", ".join(c.describe() for c in missing(seg.source, seg.target, seg.base).conversions) or None
 
 
 @check("dates", Severity.CRITICAL)
-def dates(seg: Segment) -> str | None:
+def dates(seg: TranslatedSegment) -> str | None:
     """A month of the source is not named in the translation."""
     return ", ".join(missing_months(seg.source, seg.target, seg.base)) or None
 
 
 @check("arabic-script", Severity.CRITICAL)
-def arabic_script(seg: Segment) -> str | None:
+def arabic_script(seg: TranslatedSegment) -> str | None:
     """Arabic script is left in the translation."""
     kept = [t.ar for t in seg.terms() if t.rendering(seg.base) == t.ar]
     text = seg.target
@@ -130,7 +135,7 @@ def arabic_script(seg: Segment) -> str | None:
 
 
 @check("glossary", Severity.WARNING)
-def glossary(seg: Segment) -> str | None:
+def glossary(seg: TranslatedSegment) -> str | None:
     """A glossary term is not rendered as the glossary says."""
     lost = [f"{t.ar} -> {t.rendering(seg.base)}" for t in seg.terms()
             if not _has_rendering(seg.target, t.rendering(seg.base))]
@@ -138,31 +143,31 @@ def glossary(seg: Segment) -> str | None:
 
 
 @check("mt-commentary", Severity.CRITICAL)
-def mt_commentary(seg: Segment) -> str | None:
+def mt_commentary(seg: TranslatedSegment) -> str | None:
     """The translation is not one: a machine's commentary, refusal or warning, its prompt, or words to the reader."""
     return provider_warning(seg.target) or not_a_translation(seg.target)
 
 
 @check("language", Severity.CRITICAL)
-def language(seg: Segment) -> str | None:
+def language(seg: TranslatedSegment) -> str | None:
     """The translation is in another language than its catalog's."""
     return wrong_language(seg.target, seg.base) if seg.base in IDENTIFIABLE else None
 
 
 @check("urls", Severity.CRITICAL)
-def urls(seg: Segment) -> str | None:
+def urls(seg: TranslatedSegment) -> str | None:
     """A URL of the source is missing or changed."""
     return _toolkit("urls", seg)
 
 
 @check("emails", Severity.CRITICAL)
-def emails(seg: Segment) -> str | None:
+def emails(seg: TranslatedSegment) -> str | None:
     """An e-mail address of the source is missing or changed."""
     return _toolkit("emails", seg)
 
 
 @check("handles", Severity.WARNING)
-def handles(seg: Segment) -> str | None:
+def handles(seg: TranslatedSegment) -> str | None:
     """A social media handle or hashtag of the source is missing."""
     tags = re.findall(r"(?<!\w)[@#][A-Za-z0-9_]{2,}", seg.source)
     lost = [t for t in tags if t not in seg.target]
@@ -170,13 +175,13 @@ def handles(seg: Segment) -> str | None:
 
 
 @check("brackets", Severity.WARNING)
-def brackets(seg: Segment) -> str | None:
+def brackets(seg: TranslatedSegment) -> str | None:
     """Brackets are not balanced as in the source."""
     return _toolkit("brackets", seg)
 
 
 @check("quotes", Severity.WARNING)
-def quotes(seg: Segment) -> str | None:
+def quotes(seg: TranslatedSegment) -> str | None:
     """Quotation marks are not balanced."""
     text = seg.target
     if text.count("«") != text.count("»") or text.count("“") != text.count("”") or text.count('"') % 2:
@@ -185,7 +190,7 @@ def quotes(seg: Segment) -> str | None:
 
 
 @check("repeated-word", Severity.WARNING)
-def repeated_word(seg: Segment) -> str | None:
+def repeated_word(seg: TranslatedSegment) -> str | None:
     """A word is repeated."""
     return _toolkit("doublewords", seg)
 
@@ -194,7 +199,7 @@ _NBSP = "\u00a0\u202f"
 
 
 @check("french-typography", Severity.WARNING)
-def french_typography(seg: Segment) -> str | None:
+def french_typography(seg: TranslatedSegment) -> str | None:
     """French punctuation without its no-break space (before : ; ! ? and inside « »)."""
     if seg.base != "fr":
         return None
@@ -204,7 +209,7 @@ def french_typography(seg: Segment) -> str | None:
 
 
 @check("length", Severity.WARNING)
-def length(seg: Segment) -> str | None:
+def length(seg: TranslatedSegment) -> str | None:
     """The translation's length is far off the usual ratio to the source."""
     if len(seg.source) < 30:
         return None
@@ -219,7 +224,7 @@ CROSS_CHECKS: dict[str, tuple[Severity, str]] = {
 }
 
 
-def cross_language(seg: Segment) -> list[tuple[str, str]]:
+def cross_language(seg: TranslatedSegment) -> list[tuple[str, str]]:
     """Findings that compare this translation with the same segment in the other languages: (check, detail).
     No single-language tool does this; a number right in English and wrong in French is caught here even
     where the source was read ambiguously. Only a *reviewed* translation can block this one: a difference

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import polib
 
 from tarjama.glossary import Glossary
-from tarjama.qa.checks import CHECKS, CROSS_CHECKS, Segment, Severity, cross_language
+from tarjama.qa.checks import CHECKS, CROSS_CHECKS, Severity, TranslatedSegment, cross_language
 
 OVERRIDE = re.compile(r"^qa-override ([a-z-]+) ([0-9a-f]{8}): (.*)$")
 
@@ -91,7 +91,7 @@ def check_catalog(po: Iterable[polib.POEntry], lang: str, *, glossary: Glossary 
         if entry.obsolete or not entry.msgstr:
             continue
         key = (entry.msgctxt, entry.msgid)
-        seg = Segment(id=entry.msgctxt or entry.msgid[:20], source=entry.msgid, target=entry.msgstr, lang=lang,
+        seg = TranslatedSegment(id=entry.msgctxt or entry.msgid[:20], source=entry.msgid, target=entry.msgstr, lang=lang,
                       glossary=glossary,
                       others={o: texts[key] for o, texts in reviewed.items() if key in texts},
                       drafts={o: texts[key] for o, texts in drafts.items() if key in texts})

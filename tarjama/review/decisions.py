@@ -38,7 +38,7 @@ from tarjama.memory import remember
 from tarjama.post_edit import record_approval
 from tarjama.publish import site
 from tarjama.qa.run import Finding, add_override
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.events import (
     Channel,
     Decision,
@@ -97,7 +97,7 @@ def precheck_decision(ctx: Context, request: DecisionRequest) -> ItemReview:
     path = workspace.catalog_path(slug, lang)
     if not path.exists():
         raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}? see `tarjama status`")
-    review = fold(log.read(workspace, slug))
+    review = fold(review_log.read(workspace, slug))
     state = review.langs.get(lang)
     if lang not in review.waiting_langs():
         if state is not None and not state.state.awaits_decision:
@@ -128,7 +128,7 @@ def record_request(workspace: Workspace, request: DecisionRequest, request_id: s
     event = DecisionRequested(request=request_id or new_request_id(), lang=request.lang, decision=request.decision,
                               reviewer=request.reviewer, note=request.note, channel=request.channel,
                               overrides=dict(request.overrides))
-    log.append(workspace, request.slug, event)
+    review_log.append(workspace, request.slug, event)
     return event
 
 
@@ -138,45 +138,45 @@ def record_not_taken(workspace: Workspace, slug: str, request: DecisionRequested
     made = DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
                         reviewer=request.reviewer, note=request.note, channel=request.channel,
                         outcome=Outcome.IGNORED, blockers=[why])
-    log.append(workspace, slug, made)
+    review_log.append(workspace, slug, made)
     return made
 
 
 def claim_item(workspace: Workspace, slug: str, run_id: str, source_digest: str, targets: list[str],
                providers: list[str]) -> list[str]:
     """Make ``run_id`` the item's current run; returns the runs it takes over from (to stop them)."""
-    events = log.read(workspace, slug)
+    events = review_log.read(workspace, slug)
     if any(isinstance(e, RunStarted) and e.run_id == run_id for e in events):
         return []  # a replay of the same run
     review = fold(events)
     older = [review.current_run] if review.current_run and review.current_run not in review.superseded else []
-    log.append(workspace, slug, RunStarted(run_id=run_id, source_digest=source_digest, targets=targets,
+    review_log.append(workspace, slug, RunStarted(run_id=run_id, source_digest=source_digest, targets=targets,
                                            providers=providers),
                *(Superseded(run_id=old, by=run_id) for old in older))
     return older
 
 
 def is_current_run(workspace: Workspace, slug: str, run_id: str) -> bool:
-    return fold(log.read(workspace, slug)).current_run == run_id
+    return fold(review_log.read(workspace, slug)).current_run == run_id
 
 
 def open_review(workspace: Workspace, slug: str, run_id: str, langs: list[str], timeout: dt.timedelta,
                 now: dt.datetime | None = None) -> Waiting:
     """Open the run's review gate once (replays get the same deadline). A language whose catalog is
     approved and unchanged since needs no new decision: it is listed as already approved."""
-    found = opened(log.read(workspace, slug), run_id)
+    found = opened(review_log.read(workspace, slug), run_id)
     if found is not None:
         return found
     already = [lang for lang in langs if approval_holds(read_catalog(workspace.catalog_path(slug, lang)))]
     now = now or now_utc()
     waiting = Waiting(run_id=run_id, langs=[lang for lang in langs if lang not in already], already_approved=already,
                       at=now, deadline=now + timeout)
-    log.append(workspace, slug, waiting)
+    review_log.append(workspace, slug, waiting)
     return waiting
 
 
 def record_timeout(workspace: Workspace, slug: str, run_id: str, langs: list[str]) -> None:
-    log.append(workspace, slug, TimedOut(run_id=run_id, langs=langs))
+    review_log.append(workspace, slug, TimedOut(run_id=run_id, langs=langs))
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ def take_pending(ctx: Context, slug: str, run_id: str) -> Taken:
     """
     workspace = ctx.workspace
     with locked(workspace.item_dir(slug) / ".decisions.lock", f"decisions of {slug!r}", timeout=120):
-        events = log.read(workspace, slug)
+        events = review_log.read(workspace, slug)
         review = fold(events)
         _, waiting = waiting_in_run(events, run_id)
         if review.current_run != run_id:
@@ -205,13 +205,13 @@ def take_pending(ctx: Context, slug: str, run_id: str) -> Taken:
         decided, published, not_recorded = [], [], []
         for request in review.pending:
             made = _decide(ctx, slug, request, run_id, waiting)
-            log.append(workspace, slug, made)
+            review_log.append(workspace, slug, made)
             decided.append(made)
             if made.outcome is Outcome.APPROVED:
                 waiting.remove(made.lang)
                 not_recorded += _remember(workspace, slug, made.lang, made.request)
                 published.append(publish_language(ctx, slug, made.lang, request=made.request, run_id=run_id))
-        for made in _approved_unpublished(log.read(workspace, slug), run_id):  # a crash between the two
+        for made in _approved_unpublished(review_log.read(workspace, slug), run_id):  # a crash between the two
             published.append(publish_language(ctx, slug, made.lang, request=made.request, run_id=run_id))
         return Taken(decided, published, waiting, not_recorded)
 
@@ -283,7 +283,7 @@ def _remember(workspace: Workspace, slug: str, lang: str, request: str) -> list[
     except OSError as exc:
         failures.append(RecordFailed(lang=lang, request=request, record="post-edit record", reason=_reason(exc)))
     if failures:
-        log.append(workspace, slug, *failures)
+        review_log.append(workspace, slug, *failures)
     return failures
 
 
@@ -305,7 +305,7 @@ def _apply_overrides(po: polib.POFile, ctx: Context, slug: str, lang: str, overr
     return _blocker_lines([f for f in findings if f.blocks and f.key not in passed])
 
 
-def _approved_unpublished(events: list[log.Event], run_id: str) -> list[DecisionMade]:
+def _approved_unpublished(events: list[review_log.Event], run_id: str) -> list[DecisionMade]:
     done = {e.request for e in events if isinstance(e, (Published, PublishFailed)) and e.request}
     return [e for e in events if isinstance(e, DecisionMade) and e.run_id == run_id
             and e.outcome is Outcome.APPROVED and e.request not in done]
@@ -327,14 +327,14 @@ def publish_language(ctx: Context, slug: str, lang: str, *, request: str | None 
                                                      run_id=run_id)
     except Exception as exc:  # whatever the cause, it is recorded as the reason, in one line
         event = PublishFailed(lang=lang, reason=_one_line(exc), request=request, run_id=run_id)
-    log.append(workspace, slug, event)
+    review_log.append(workspace, slug, event)
     return event
 
 
 def publish_if_missing(ctx: Context, slug: str, lang: str, run_id: str) -> Published | PublishFailed | None:
     """An approved, unchanged language whose publication is not there (it failed, or the files went missing)
     is published again; otherwise nothing happens."""
-    last = next((e for e in reversed(log.read(ctx.workspace, slug))
+    last = next((e for e in reversed(review_log.read(ctx.workspace, slug))
                  if isinstance(e, (Published, PublishFailed)) and e.lang == lang), None)
     if isinstance(last, Published) and all((ctx.workspace.root / p).is_file() for p in last.paths):
         return None
@@ -344,7 +344,7 @@ def publish_if_missing(ctx: Context, slug: str, lang: str, run_id: str) -> Publi
 def unpublished(workspace: Workspace, slug: str, langs: list[str]) -> list[tuple[str, str]]:
     """Languages among ``langs`` whose latest publication failed, with the reason."""
     latest: dict[str, Published | PublishFailed] = {}
-    for event in log.read(workspace, slug):
+    for event in review_log.read(workspace, slug):
         if isinstance(event, (Published, PublishFailed)):
             latest[event.lang] = event
     return [(lang, latest[lang].reason) for lang in langs if isinstance(latest.get(lang), PublishFailed)]
@@ -358,7 +358,7 @@ def republish(ctx: Context, slug: str, lang: str) -> Published | PublishFailed:
     if po is None:
         raise InputError(f"no catalog {workspace.relative(path)}: is {slug!r} translated into {lang}?")
     if not approval_holds(po):
-        state = fold(log.read(workspace, slug)).langs.get(lang)
+        state = fold(review_log.read(workspace, slug)).langs.get(lang)
         why = state.describe(slug) if state and state.state is not ReviewState.PUBLISHED else "not approved"
         raise InputError(f"{slug} {lang} cannot be published: its catalog is not approved as it is now ({why}); "
                          "approve it first")

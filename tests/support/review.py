@@ -13,7 +13,7 @@ from tarjama.context import Context
 from tarjama.drafting import draft_item
 from tarjama.item import Item
 from tarjama.mt.engine import MTEngine
-from tarjama.review import events as log
+from tarjama.review import events as review_log
 from tarjama.review.decisions import open_review, precheck_decision, record_request, take_pending
 from tarjama.review.events import Channel, DecisionRequested
 from tarjama.review.report import DecisionReport
@@ -59,7 +59,7 @@ class InProcessChannel:
         precheck_decision(ctx, request)
         recorded = record_request(ctx.workspace, request)
         take_pending(ctx, request.slug, self.run_id)
-        return DecisionReport(recorded, request_result(log.read(ctx.workspace, request.slug), recorded.request))
+        return DecisionReport(recorded, request_result(review_log.read(ctx.workspace, request.slug), recorded.request))
 
     def run_states(self, run_ids: list[str]) -> dict[str, str]:
         return {run_id: "Suspended" for run_id in run_ids if run_id == self.run_id}
