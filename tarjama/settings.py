@@ -26,11 +26,10 @@ from tarjama.errors import InputError
 from tarjama.fsio import ParsedFiles
 from tarjama.glossary import load_glossary
 from tarjama.mt.providers import all_providers
-from tarjama.mt.settings import DeepLConfig, LLMConfig, MTSettings, ProviderConfig
+from tarjama.mt.settings import DEFAULT_CHAIN, DeepLConfig, Limits, LLMConfig, MTSettings, ProviderConfig
 from tarjama.qa.checks import check_names
 from tarjama.workspace import Workspace
 
-DEFAULT_CHAIN = ("google", "mymemory")
 DEFAULT_SITE_URL = "http://localhost:8000/"
 
 
@@ -38,15 +37,9 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MTLimits(_Section):
-    """How patiently a run translates (``[mt]``)."""
+class MTLimits(Limits):
+    """How patiently a run translates (``[mt]``), and which engines suggest alternatives."""
 
-    timeout: float = Field(10.0, gt=0, description="seconds per request")
-    concurrency: int = Field(4, ge=1, le=64, description="segments translated at once per language")
-    attempts: int = Field(3, ge=1, le=10, description="tries per provider for transient failures")
-    backoff: float = Field(0.5, ge=0, description="first retry delay in seconds, doubled each time, with jitter")
-    max_backoff: float = Field(8.0, ge=0, description="longest retry delay in seconds")
-    breaker_threshold: int = Field(3, ge=1, description="connection failures after which a provider is skipped")
     suggest_from: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="engines whose outputs are kept as alternatives for reviewers (costs their requests)")
 
@@ -201,9 +194,7 @@ class Settings(BaseSettings):
             glossary = load_glossary(workspace_root)
         limits = self.mt
         return MTSettings(
-            chain=chosen, timeout=limits.timeout, concurrency=concurrency or limits.concurrency,
-            attempts=limits.attempts, backoff=limits.backoff, max_backoff=limits.max_backoff,
-            breaker_threshold=limits.breaker_threshold,
+            chain=chosen, **{**limits.values(), "concurrency": concurrency or limits.concurrency},
             providers={name: self.provider(name) for name in all_providers()},
             suggest_from=suggest, glossary=glossary,
             state_dir=Workspace(workspace_root).state_dir if workspace_root is not None else None,

@@ -240,3 +240,21 @@ def test_the_example_settings_file_is_valid() -> None:
 
     settings = load_settings(REPO / "tarjama.example.toml")
     assert settings.providers == ("google", "mymemory") and settings.libre.url == "http://127.0.0.1:5000/"
+
+
+def test_every_provider_has_its_settings_section_and_nothing_else_does() -> None:
+    """One list of providers (tarjama.mt.providers): the settings model has a section for each real one, the demo's
+    placeholder needs none, and each deep-translator provider's module gets the request timeout."""
+    import deep_translator
+
+    from tarjama.mt.providers import PROVIDERS, _RequestsWithTimeout, install_timeouts
+    from tarjama.mt.settings import ProviderConfig
+    from tarjama.settings import Settings
+
+    sections = {name for name, field in Settings.model_fields.items()
+                if isinstance(field.annotation, type) and issubclass(field.annotation, ProviderConfig)}
+    assert sections == set(PROVIDERS)
+    install_timeouts()
+    for provider in PROVIDERS.values():
+        module = getattr(deep_translator, provider.name, None)
+        assert isinstance(getattr(module, "requests", None), _RequestsWithTimeout) == provider.deep_translator

@@ -73,8 +73,10 @@ def install_timeouts() -> None:
     """Make every deep-translator provider module send its requests with a timeout,
     and keep their keys out of the HTTP libraries' debug logs."""
     install_log_redaction()
-    for module in ("google", "mymemory", "libre", "microsoft", "yandex", "baidu", "qcri"):
-        mod = importlib.import_module(f"deep_translator.{module}")
+    for provider in PROVIDERS.values():
+        if not provider.deep_translator:
+            continue
+        mod = importlib.import_module(f"deep_translator.{provider.name}")
         if not isinstance(getattr(mod, "requests", None), _RequestsWithTimeout):
             mod.requests = _RequestsWithTimeout()
 
@@ -93,6 +95,7 @@ class Provider:
     required: tuple[str, ...] = ()
     pairs: Callable[[str, str], bool] = lambda source, target: True
     plan: Plan | None = None
+    deep_translator: bool = False  # served by deep-translator's module of the same name (given timeouts at start)
 
     def check_settings(self, settings: ProviderConfig) -> None:
         """Refuse a provider whose URL or keys are missing before any request is made."""
@@ -197,13 +200,14 @@ def _plan_llm(settings: ProviderConfig, sources: Sequence[Source]) -> list[list[
 
 
 PROVIDERS: dict[str, Provider] = {
-    "google": Provider("google", 4999, _google),
-    "mymemory": Provider("mymemory", 499, _mymemory),
-    "libre": Provider("libre", 5000, _libre, required=("url",)),
-    "microsoft": Provider("microsoft", 5000, _microsoft, required=("api_key",)),
-    "yandex": Provider("yandex", 5000, _yandex, required=("api_key",)),
-    "baidu": Provider("baidu", 2000, _baidu, required=("appid", "appkey")),
-    "qcri": Provider("qcri", 5000, _qcri, required=("api_key",), pairs=lambda source, target: (source, target) == ("ar", "en")),
+    "google": Provider("google", 4999, _google, deep_translator=True),
+    "mymemory": Provider("mymemory", 499, _mymemory, deep_translator=True),
+    "libre": Provider("libre", 5000, _libre, required=("url",), deep_translator=True),
+    "microsoft": Provider("microsoft", 5000, _microsoft, required=("api_key",), deep_translator=True),
+    "yandex": Provider("yandex", 5000, _yandex, required=("api_key",), deep_translator=True),
+    "baidu": Provider("baidu", 2000, _baidu, required=("appid", "appkey"), deep_translator=True),
+    "qcri": Provider("qcri", 5000, _qcri, required=("api_key",), deep_translator=True,
+                     pairs=lambda source, target: (source, target) == ("ar", "en")),
     "deepl": Provider("deepl", 30_000, _deepl, required=("api_key",), plan=_plan_deepl),
     "llm": Provider("llm", 20_000, _llm, required=("url", "model"), plan=_plan_llm),
 }

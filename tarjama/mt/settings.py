@@ -77,17 +77,39 @@ class LLMConfig(ProviderConfig):
     max_sentences: int = Field(40, ge=1, le=200, description="sentences per request (a paragraph is one request)")
 
 
+DEFAULT_CHAIN = ("google", "mymemory")  # free, keyless: what a fresh install translates with
+
+
+class Limits(BaseModel):
+    """How patiently a run translates: the numbers of ``[mt]``, with their one set of defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout: float = Field(10.0, gt=0, description="seconds per request")
+    concurrency: int = Field(4, ge=1, le=64, description="segments translated at once per language")
+    attempts: int = Field(3, ge=1, le=10, description="tries per provider for transient failures")
+    backoff: float = Field(0.5, ge=0, description="first retry delay in seconds, doubled each time, with jitter")
+    max_backoff: float = Field(8.0, ge=0, description="longest retry delay in seconds")
+    breaker_threshold: int = Field(3, ge=1, description="connection failures after which a provider is skipped")
+
+    def values(self) -> dict[str, float | int]:
+        return {name: getattr(self, name) for name in Limits.model_fields}
+
+
+_DEFAULT = Limits()
+
+
 @dataclass(frozen=True)
 class MTSettings:
     """How a run translates: which providers in which order, and how patiently."""
 
-    chain: tuple[str, ...] = ("google", "mymemory")
-    timeout: float = 10.0
-    concurrency: int = 4
-    attempts: int = 3
-    backoff: float = 0.5
-    max_backoff: float = 8.0
-    breaker_threshold: int = 3
+    chain: tuple[str, ...] = DEFAULT_CHAIN
+    timeout: float = _DEFAULT.timeout
+    concurrency: int = _DEFAULT.concurrency
+    attempts: int = _DEFAULT.attempts
+    backoff: float = _DEFAULT.backoff
+    max_backoff: float = _DEFAULT.max_backoff
+    breaker_threshold: int = _DEFAULT.breaker_threshold
     providers: dict[str, ProviderConfig] = field(default_factory=dict)
     suggest_from: tuple[str, ...] = ()  # engines whose outputs are kept as alternatives besides the chain's draft
     glossary: Glossary | None = None  # the workspace's glossary.csv, for engines that apply one
