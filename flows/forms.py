@@ -21,8 +21,6 @@ from pydantic import Field
 
 from tarjama.review.request import MAX_NOTE, MAX_REVIEWER
 
-HIDDEN_PARAMETERS = ("workspace", "concurrency", "review_timeout_hours")
-
 
 class ReviewDecision(RunInput):
     """A decision about one language (the Resume form)."""
@@ -56,12 +54,3 @@ def decision_form(waiting: list[str], description: str) -> type[ReviewDecision]:
     form = type("ReviewDecision", (ReviewDecision,), {"_choices": tuple(waiting), "__module__": __name__})
     form._description = description
     return form
-
-
-def editor_schema(schema: dict) -> dict:
-    """The deployment's parameter schema without what the deployment decides (the Run form shows the rest)."""
-    schema = {**schema, "properties": {k: v for k, v in schema.get("properties", {}).items()
-                                       if k not in HIDDEN_PARAMETERS}}
-    if "required" in schema:
-        schema["required"] = [k for k in schema["required"] if k not in HIDDEN_PARAMETERS]
-    return schema

@@ -23,6 +23,7 @@ from prefect.runtime import deployment, flow_run
 from prefect.states import Cancelled, Failed
 from prefect.utilities.annotations import quote
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from flows.names import FLOW_NAME
 from flows.review_gate import wait_for_reviews
@@ -71,6 +72,11 @@ def _resolve(workspace: Workspace, path: str) -> Path:
     return workspace.root / candidate
 
 
+Decided = SkipJsonSchema
+"""A parameter the deployment, the CLI or a test decides, left out of the Run form (pydantic leaves it out of the
+parameter schema Prefect builds the form from)."""
+
+
 def _field(default, title: str, description: str):
     """A parameter as the Run form shows it (Prefect takes the title from ``json_schema_extra``)."""
     return Field(default, description=description, json_schema_extra={"title": title})
@@ -88,9 +94,9 @@ def translate_article(
     suggest_from: list[ProviderName] = _field([], "Alternatives from",
                                               "Engines whose outputs reviewers get beside the draft (costs their "
                                               "requests); leave empty for the configured ones"),
-    workspace: str | None = None,
-    concurrency: int | None = None,
-    review_timeout_hours: float | None = None,
+    workspace: Decided[str | None] = None,
+    concurrency: Decided[int | None] = None,
+    review_timeout_hours: Decided[float | None] = None,
 ) -> RunSummary | State:
     """Translate an Arabic news item into draft PO catalogs, wait for review, publish approved languages."""
     logger = get_run_logger()

@@ -35,7 +35,6 @@ from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.exceptions import ObjectNotFound
 
-from flows.forms import editor_schema
 from flows.names import DEPLOYMENT, DEPLOYMENT_NAME, RESCHEDULED
 from flows.quotas import ensure_quota_limits
 from flows.translate_article import translate_article
@@ -64,8 +63,6 @@ def translate_deployment(workspace: Workspace, *, module_path: bool = False,
         job_variables=job_variables,
         entrypoint_type=EntrypointType.MODULE_PATH if module_path else EntrypointType.FILE_PATH,
     )
-    deployment._parameter_openapi_schema = type(deployment._parameter_openapi_schema)(
-        **editor_schema(deployment._parameter_openapi_schema.model_dump()))
     return deployment
 
 

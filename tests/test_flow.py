@@ -110,10 +110,11 @@ def test_the_provider_chain_comes_from_the_one_settings_model(workspace, sample,
 
 
 def test_parameters_of_the_run_form_have_titles_choices_and_hide_what_the_deployment_decides() -> None:
-    from flows.forms import editor_schema
+    from prefect.utilities.callables import parameter_schema
+
     from flows.translate_article import translate_article
 
-    schema = editor_schema(translate_article.to_deployment(name="x")._parameter_openapi_schema.model_dump())
+    schema = parameter_schema(translate_article.fn).model_dump()  # what a deployment's Run form is built from
     props = schema["properties"]
     assert set(props) == {"item_path", "headline", "body", "targets", "providers", "suggest_from"}
     assert all(p.get("title") and p.get("description") for p in props.values())

@@ -12,6 +12,7 @@ tarjama's, written for Arabic news.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,16 +90,12 @@ def _toolkit(method: str, seg: TranslatedSegment) -> str | None:
     return None
 
 
-_checker = None
-
-
+@functools.cache
 def _toolkit_checker():
-    global _checker
-    if _checker is None:
-        from translate.filters import checks as tt
+    """translate-toolkit's checker, built once and shared (it keeps no state between calls)."""
+    from translate.filters import checks as tt
 
-        _checker = tt.StandardChecker()
-    return _checker
+    return tt.StandardChecker()
 
 
 @check("numbers", Severity.CRITICAL)
