@@ -23,6 +23,10 @@ from tarjama.mt.engine import ProviderSlot
 from tarjama.mt.settings import MTSettings, ProviderConfig
 
 SLOT_WAIT_SECONDS = 600.0  # a request waits this long for its slot, then fails like a timeout (and is retried)
+SLOT_LEASE_SECONDS = 60.0
+"""How long a request's slot outlives its holder: Prefect renews the lease while the request runs and takes the
+slot back this long after a holder died (the server's shortest lease; its default, 300 s, left a dead worker's
+slots taken for five minutes, stalling the provider for every other worker)."""
 
 
 def in_flight_limit(provider: str) -> str:
@@ -69,7 +73,8 @@ def quota_slot(settings: MTSettings) -> ProviderSlot:
         if config.max_in_flight is None:
             yield
             return
-        with concurrency(in_flight_limit(provider), timeout_seconds=SLOT_WAIT_SECONDS, strict=True):
+        with concurrency(in_flight_limit(provider), timeout_seconds=SLOT_WAIT_SECONDS, lease_duration=SLOT_LEASE_SECONDS,
+                         strict=True):
             yield
 
     return slot

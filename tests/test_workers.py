@@ -132,8 +132,8 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                     return len(runs) == ITEMS and all(
                         r.state and r.state.name == "Suspended" for found in runs.values() for r in found)
 
-                # the silent runs hold their pool slots until the heartbeat automation gives them back: about
-                # 6 minutes here, though the automation's window is 45 s (see the README)
+                # the silent runs hold their pool slots until the heartbeat automation gives them back, and their
+                # provider slots until their lease (60 s) runs out (see the README)
                 wait_for(all_waiting, 1080, "every item's run to be drafted and suspended for review", every=2)
                 runs = runs_by_item(env)
                 assert sorted(runs) == sorted(f"dispatch-{n}" for n in range(ITEMS))
