@@ -36,6 +36,7 @@ class OneLineErrors(TyperGroup):
 
 
 app = typer.Typer(cls=OneLineErrors, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,  # help texts name tarjama.toml sections: "[notify] webhook" is text, not markup
                   help="tarjama: Arabic news items to reviewed French and English versions.")
 
 WorkspaceOption = Annotated[

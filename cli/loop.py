@@ -77,14 +77,13 @@ def notify(
     """Create (idempotently) the Prefect automations that post to a chat webhook when a language waits for
     review, when a review is overdue and when a publication fails."""
     from tarjama.settings import load_settings
+    from tarjama.webhooks import check_webhook
 
     ws = find_workspace(workspace)
     configured = load_settings(ws.config_file).notify.webhook
     url = webhook or (configured.get_secret_value() if configured else None)
     if not url:
         raise InputError("give --webhook URL, or set TARJAMA_NOTIFY_WEBHOOK (or [notify] webhook)")
-    from operations.notify import check_webhook
-
     check_webhook(url)
     connect(ws, required=True)
     from operations.notify import ensure_notifications

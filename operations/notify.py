@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from flows.events import Milestone
 from operations.deploy import upsert_automation
-from tarjama.errors import InputError
+from tarjama.webhooks import check_webhook
 
 BLOCK_NAME = "tarjama-notify"
 PAYLOAD = '{"text": {{ event.payload.text | tojson }}}'
@@ -31,14 +31,6 @@ NOTIFIED = {
     "tarjama: notify when a publication fails": Milestone.PUBLICATION_FAILED,
     "tarjama: notify when an inbox item is refused": Milestone.INBOX_REFUSED,
 }
-
-
-def check_webhook(url: str) -> str:
-    """An http(s) URL with a host, or one line saying what is wrong (without echoing the secret)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("--webhook must be an http:// or https:// URL (the incoming webhook your chat gives you)")
-    return url.strip()
 
 
 def ensure_notifications(url: str) -> list[str]:

@@ -244,3 +244,10 @@ def test_mark_reviewed_clears_fuzzy_without_an_editor_under_the_lock_and_audited
     audit = [json.loads(line) for line in path.with_suffix(".audit.jsonl").read_text().splitlines()]
     assert sorted(a["segment"] for a in audit) == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
     assert all(a["reviewer"] == "Amina" and a["before"]["fuzzy"] and not a["after"]["fuzzy"] for a in audit)
+
+
+def test_help_texts_show_the_settings_they_name() -> None:
+    """A help text naming a tarjama.toml section keeps its brackets (no markup eats "[notify]")."""
+    runner = CliRunner()
+    assert "[notify] webhook" in " ".join(runner.invoke(app, ["notify", "--help"]).output.split())
+    assert "[mt] suggest_from" in " ".join(runner.invoke(app, ["translate", "--help"]).output.split())
