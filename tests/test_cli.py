@@ -34,6 +34,22 @@ def cli(workspace, *args: str, env: dict | None = None, timeout: float = 300) ->
                           capture_output=True, text=True, env={**clean, **(env or {})}, timeout=timeout, cwd=REPO)
 
 
+def in_process(workspace, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command run by the same application in this process (no interpreter to start), for refusals that
+    happen before anything runs; the environment is restored afterwards (commands prepare Prefect's)."""
+    saved = dict(os.environ)
+    try:
+        for name in [k for k in os.environ if k.startswith("PREFECT_API")]:
+            del os.environ[name]
+        os.environ.update(env or {})
+        result = CliRunner().invoke(app, [*args, "--workspace", str(workspace.root)])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception  # no traceback
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.mark.integration
 def test_translate_without_a_server_drafts_counts_corrections_and_leaves_no_server_running(workspace, sample,
                                                                                           libre) -> None:
@@ -78,7 +94,7 @@ def test_refusals_are_one_line_before_anything_runs(workspace, sample, libre) ->
     (["--provider", "llm"], "TARJAMA_LLM_URL"),
 ])
 def test_bad_options_exit_2_with_one_line(workspace, sample, args, message) -> None:
-    proc = cli(workspace, "translate", str(sample), *args, timeout=60)
+    proc = in_process(workspace, "translate", str(sample), *args)
     assert proc.returncode == 2 and message in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert list(workspace.translations.iterdir()) == []
@@ -214,7 +230,7 @@ def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share
     (["deploy"], {"TARJAMA_WORKERS__DRAFTING": "0"}, "drafting"),
 ])
 def test_topology_commands_refuse_bad_input_in_one_line(workspace, args, env, message) -> None:
-    proc = cli(workspace, *args, env=env, timeout=60)
+    proc = in_process(workspace, *args, env=env)
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "secret-path" not in proc.stderr  # a webhook URL is a secret, even a wrong one
