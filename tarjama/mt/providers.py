@@ -10,7 +10,9 @@ deep-translator sends requests without a timeout, each on a new connection;
 ``requests.Session`` of the calling thread, so connections are kept alive (no
 new TCP and TLS handshake per sentence). Instances are not thread-safe (Google
 mutates its URL parameters per call), so the engine builds one per worker
-thread.
+thread. Each provider's client library is imported when a chain first uses it
+(inside its builder): ``deepl`` and ``openai`` cost a run that never calls them
+nothing.
 """
 
 from __future__ import annotations

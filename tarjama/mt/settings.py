@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-if TYPE_CHECKING:
-    from tarjama.glossary import Glossary
+from tarjama.glossary import Glossary
 
 DEFAULT_LLM_STYLE = (
     "Translate as a news agency's desk editor would: faithful, neutral and concise; keep every number, date "
