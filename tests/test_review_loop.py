@@ -306,7 +306,7 @@ def run_logs(run_id) -> list[str]:
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     with get_client(sync_client=True) as client:
-        return [review_log.message for log in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
+        return [entry.message for entry in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))]
 
 
 def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start_a_new_run(loop, prefect_harness,
