@@ -23,19 +23,28 @@ INTEGRATION_FIXTURES = {"prefect_harness", "served", "served_workspace"}
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups to place the tests
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the integration tier; under ``pytest -n 2 --dist loadgroup`` (``make test``) it stays in one worker
-    (one Prefect test server for the session), the topology test (its own PostgreSQL and server) in another,
-    and the unit tier is shared out around them."""
+    """Mark the integration tier. Under ``pytest -n 2 --dist loadgroup`` (``make test``) the tests that share the
+    session's Prefect test server and served loop stay in one process (one server, one loop), the topology test
+    (its own PostgreSQL and server) starts at once in the other, and every other test (the integration tests with
+    servers of their own, then the unit tier) goes to whichever process is free."""
     for item in items:
-        if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        shares_the_loop = bool(INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if shares_the_loop:
             item.add_marker(pytest.mark.integration)
-        if item.get_closest_marker("integration"):
-            topology = item.path.name == "test_workers.py"
-            item.add_marker(pytest.mark.xdist_group("topology" if topology else "prefect"))
-    # the two long groups first, so that each starts at once on a process of its own (the topology test mostly
-    # waits for Prefect's automations)
-    items.sort(key=lambda item: 0 if item.path.name == "test_workers.py" else 1 if item.get_closest_marker(
-        "integration") else 2)
+        if item.path.name == "test_workers.py":
+            item.add_marker(pytest.mark.xdist_group("topology"))
+        elif shares_the_loop:
+            item.add_marker(pytest.mark.xdist_group("prefect"))
+    items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    """The two long groups first, each at once on a process of its own; the other slow ones next."""
+    if item.path.name == "test_workers.py":
+        return 0
+    if item.get_closest_marker("xdist_group"):
+        return 1
+    return 2 if item.get_closest_marker("integration") else 3
 
 
 
