@@ -11,7 +11,6 @@ import polib
 import pytest
 from fastapi.testclient import TestClient
 
-from operations.desk_channel import PrefectChannel
 from tarjama.context import Context
 from tarjama.desk.app import create_app
 from tarjama.desk.reviewers import save_reviewer
@@ -50,6 +49,8 @@ def desk(tmp_path_factory):
 @pytest.fixture(scope="module")
 def served_desk(served, tmp_path_factory):
     """The same desk in front of a real waiting flow run on the served deployment."""
+    from operations.desk_channel import PrefectChannel  # imports Prefect: only the served tier pays for it
+
     ws = make_workspace(tmp_path_factory.mktemp("served-desk") / "ws", f"{SLUG}.txt")
     run = start_sample_run(ws, f"{SLUG}.txt")
     assert run.state.name == "Suspended"
@@ -289,9 +290,9 @@ def test_sessions_survive_a_desk_restart_and_expire(desk) -> None:
 
     ws, _ = desk
     store_path = ws.root / ".tarjama" / "test-sessions.sqlite"
-    first = create_app(ws, ws.root / "reviewers.toml", PrefectChannel(), SessionStore(store_path))
+    first = create_app(ws, ws.root / "reviewers.toml", InProcessChannel("desk-run"), SessionStore(store_path))
     client, _ = login(first, "Amina")
-    restarted = create_app(ws, ws.root / "reviewers.toml", PrefectChannel(), SessionStore(store_path))
+    restarted = create_app(ws, ws.root / "reviewers.toml", InProcessChannel("desk-run"), SessionStore(store_path))
     again = TestClient(restarted)
     again.cookies.set(COOKIE, client.cookies.get(COOKIE))
     assert again.get("/", follow_redirects=False).status_code == 200  # still logged in after the restart

@@ -16,7 +16,6 @@ import yaml
 from babel import dates as babel_dates
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator, FormatChecker
 
 from tarjama.context import Context
 from tarjama.drafting import draft_item
@@ -34,9 +33,11 @@ HOSTILE_TRANSLATION = 'Le porte-parole "><img src=x onerror=alert(1)> <script>al
 
 
 @pytest.fixture(scope="module")
-def ninjs_validator() -> Draft202012Validator:
+def ninjs_validator():
     if not SHARED_SCHEMA.exists():
         pytest.fail(f"IPTC's ninjs schema is missing at {SHARED_SCHEMA}: the ninjs outputs cannot be validated")
+    from jsonschema import Draft202012Validator, FormatChecker  # its format checks cost a second to import
+
     checker = FormatChecker()
     assert {"uri", "date-time"} <= set(checker.checkers), "format checks need jsonschema[format-nongpl]"
     return Draft202012Validator(json.loads(SHARED_SCHEMA.read_text(encoding="utf-8")), format_checker=checker)
