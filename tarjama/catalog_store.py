@@ -303,7 +303,8 @@ def read_item_catalogs(folder: Path, instead: Mapping[str, polib.POFile] | None 
     """Every catalog of an item's folder, by language (what QA checks each language against). ``instead`` stands
     in for catalogs a caller is changing: those are not read (their lock is the caller's)."""
     instead = instead or {}
-    found = {path.stem: instead.get(path.stem) or read_catalog(path) for path in sorted(folder.glob("*.po"))}
+    found = {path.stem: instead[path.stem] if path.stem in instead else read_catalog(path)  # an empty one too
+             for path in sorted(folder.glob("*.po"))}
     return {lang: po for lang, po in found.items() if po is not None}
 
 

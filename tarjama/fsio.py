@@ -41,19 +41,23 @@ class ParsedFiles(Generic[T]):
     """Files parsed again only when they change (:func:`file_identity`): the one memo behind every reader that is
     asked often (the desk asks for the glossary, the reviewers and the machine drafts on every page and save).
     ``parse`` is called with the path; ``extra`` keys a result by more than the file (the environment, for
-    settings). Thread-safe: a race parses twice, never returns a half-built value."""
+    settings). Thread-safe (the desk serves requests from a thread pool, and cachetools' caches are not): the
+    cache is used under a lock, the parse runs outside it (a race parses twice, never returns a half-built value)."""
 
     def __init__(self, parse: Callable[[Path], T], maxsize: int = 256) -> None:
         self._parse = parse
         self._cache: LRUCache = LRUCache(maxsize=maxsize)
+        self._lock = threading.Lock()
 
     def get(self, path: Path, extra: Hashable = ()) -> T:
         key = (file_identity(path), extra)
-        cached = self._cache.get(path)
+        with self._lock:
+            cached = self._cache.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
         value = self._parse(path)
-        self._cache[path] = (key, value)
+        with self._lock:
+            self._cache[path] = (key, value)
         return value
 
 

@@ -273,3 +273,15 @@ def test_catalog_reads_in_translate_toolkit_as_weblate_does(workspace, sample, l
     assert [u.isfuzzy() for u in units] == [False, True, True, True]
     assert all(u.target and u.source for u in units)
     assert store.gettargetlanguage() == "fr"
+
+
+def test_an_item_catalog_being_changed_stands_in_even_when_empty(workspace, sample, libre) -> None:
+    """QA under a catalog's lock checks the caller's copy, never the file: an empty copy is not "none given"."""
+    import polib
+
+    from tarjama.catalog_store import read_item_catalogs
+
+    run(workspace, sample, libre)
+    emptied = polib.POFile()
+    found = read_item_catalogs(workspace.item_dir(SLUG), instead={"fr": emptied})
+    assert found["fr"] is emptied and len(found["en"]) == 4
