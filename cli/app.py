@@ -12,6 +12,7 @@ Prefect is imported only inside the commands that run or talk to flows (the
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ import typer
 from typer.core import TyperGroup
 
 from tarjama.errors import InputError, TarjamaError
+from tarjama.fsio import atomic_write_bytes
 from tarjama.workspace import Workspace
 
 
@@ -64,18 +66,14 @@ def read_input(file: Path) -> bytes:
 
 def write_output(path: Path, data: bytes) -> None:
     """Write a file the user named, atomically, or one line saying why it cannot be written."""
-    from tarjama.fsio import atomic_write_bytes
-
     try:
         atomic_write_bytes(path, data)
     except OSError as exc:
         raise InputError(f"{path}: cannot write it ({exc.strerror})") from None
 
 
-def since_date(value: str | None):
+def since_date(value: str | None) -> dt.date | None:
     """``--since YYYY-MM-DD`` as a date (None when not given)."""
-    import datetime as dt
-
     try:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:

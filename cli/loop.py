@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from tarjama.settings import Settings
 
 
-
 def _workspace_and_settings(workspace: str | None) -> tuple[Workspace, Settings]:
     """The workspace and its settings, or one line saying what to fix (the long-running commands' start)."""
     from tarjama.settings import load_settings

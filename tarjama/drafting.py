@@ -177,7 +177,7 @@ def write_drafts(ctx: Context, item: Item, drafted: Mapping[str, LanguageDrafts]
 
 
 def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str, Draft],
-                   now: dt.datetime | None = None, requests: int = 0, chain: Sequence[str] = (),
+                   now: dt.datetime | None = None, chain: Sequence[str] = (),
                    usage: dict[str, dict[str, int]] | None = None, run: str = "") -> LanguageResult:
     """Merge ``drafts`` into the catalog under its lock, record what MT cost (for ``run``), report what happened."""
     now = now or dt.datetime.now(dt.UTC)
@@ -198,7 +198,7 @@ def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str
     return LanguageResult(
         lang=lang, catalog=workspace.relative(path), segments=len(segments), drafted=report.drafted,
         corrected=report.corrected, failed=report.failed, kept=report.kept, obsoleted=report.obsoleted,
-        counts=counts, requests=requests or sum(u.get("requests", 0) for u in usage.values()), chain=tuple(chain),
+        counts=counts, requests=sum(u.get("requests", 0) for u in usage.values()), chain=tuple(chain),
         usage=usage,
     )
 

@@ -111,10 +111,9 @@ def precheck_decision(ctx: Context, request: DecisionRequest) -> ItemReview:
     return review
 
 
-def qa_blockers(ctx: Context, slug: str, lang: str, overrides: Mapping[str, str],
-                po: polib.POFile | None = None) -> list[str]:
+def qa_blockers(ctx: Context, slug: str, lang: str, overrides: Mapping[str, str]) -> list[str]:
     """The critical QA findings of ``lang`` that no override (recorded, or given now) lets pass."""
-    findings = ctx.findings(slug, [lang], replace={lang: po} if po is not None else None).get(lang, [])
+    findings = ctx.findings(slug, [lang]).get(lang, [])
     return _blocker_lines([f for f in findings if f.blocks and f.key not in overrides])
 
 
@@ -135,11 +134,17 @@ def record_request(workspace: Workspace, request: DecisionRequest, request_id: s
 def record_not_taken(workspace: Workspace, slug: str, request: DecisionRequested, run_id: str, why: str) -> DecisionMade:
     """A request its run will never take (the run ended first): recorded as ignored, with why, so its sender is
     answered and nothing waits for it."""
-    made = DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
-                        reviewer=request.reviewer, note=request.note, channel=request.channel,
-                        outcome=Outcome.IGNORED, blockers=[why])
+    made = _outcome(request, run_id, Outcome.IGNORED, [why])
     review_log.append(workspace, slug, made)
     return made
+
+
+def _outcome(request: DecisionRequested, run_id: str, outcome: Outcome, blockers: list[str],
+             overrides: Mapping[str, str] | None = None) -> DecisionMade:
+    """What ``run_id`` made of ``request``: the request's own fields, with the outcome and why."""
+    return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
+                        reviewer=request.reviewer, note=request.note, channel=request.channel, outcome=outcome,
+                        blockers=blockers, overrides=dict(overrides or {}))
 
 
 def claim_item(workspace: Workspace, slug: str, run_id: str, source_digest: str, targets: list[str],
@@ -151,8 +156,8 @@ def claim_item(workspace: Workspace, slug: str, run_id: str, source_digest: str,
     review = fold(events)
     older = [review.current_run] if review.current_run and review.current_run not in review.superseded else []
     review_log.append(workspace, slug, RunStarted(run_id=run_id, source_digest=source_digest, targets=targets,
-                                           providers=providers),
-               *(Superseded(run_id=old, by=run_id) for old in older))
+                                                  providers=providers),
+                      *(Superseded(run_id=old, by=run_id) for old in older))
     return older
 
 
@@ -232,9 +237,7 @@ def _decide(ctx: Context, slug: str, request: DecisionRequested, run_id: str,
         blockers = stamp_approval(path, request.reviewer, request.note, channel=request.channel,
                                   qa=(ctx, slug, request.lang), overrides=request.overrides)
         outcome = Outcome.REFUSED if blockers else Outcome.APPROVED
-    return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
-                        reviewer=request.reviewer, note=request.note, channel=request.channel, outcome=outcome,
-                        blockers=blockers, overrides=request.overrides if outcome is Outcome.APPROVED else {})
+    return _outcome(request, run_id, outcome, blockers, request.overrides if outcome is Outcome.APPROVED else None)
 
 
 def stamp_approval(path: Path, reviewer: str, note: str = "", *, channel: Channel = Channel.CLI,
