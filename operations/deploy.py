@@ -34,10 +34,12 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.exceptions import ObjectNotFound
+from prefect.workers.process import ProcessWorker
 
 from flows.names import DEPLOYMENT, DEPLOYMENT_NAME, RESCHEDULED
 from flows.quotas import ensure_quota_limits
 from flows.translate_article import translate_article
+from operations.warm_worker import WORKER_TYPE, TarjamaWorker
 from tarjama.errors import TarjamaError
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
@@ -76,7 +78,7 @@ class Deployed:
 def deploy(workspace: Workspace, settings: Settings) -> Deployed:
     """Create or update the pool, the deployment, the quota limits and the restart automation."""
     workers = settings.workers
-    lines = [ensure_pool(workers.pool, workers.drafting)]
+    lines = [ensure_pool(workers.pool, workers.drafting, workers.execution)]
     env = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(workers.heartbeat_seconds)}
     deployment_id = translate_deployment(workspace, module_path=True, job_variables={"env": env}).apply(
         work_pool_name=workers.pool)
@@ -86,22 +88,23 @@ def deploy(workspace: Workspace, settings: Settings) -> Deployed:
     return Deployed(workers.pool, deployment_id, lines)
 
 
-def ensure_pool(name: str, drafting: int) -> str:
-    from prefect.workers.process import ProcessWorker
-
+def ensure_pool(name: str, drafting: int, execution: str = "warm") -> str:
+    """The work pool, of the type the execution names (``tarjama``: warm processes; ``process``: Prefect's)."""
+    kind, worker = (WORKER_TYPE, TarjamaWorker) if execution == "warm" else ("process", ProcessWorker)
     with get_client(sync_client=True) as client:
         try:
             pool = client.read_work_pool(name)
         except ObjectNotFound:
-            client.create_work_pool(WorkPoolCreate(name=name, type="process", concurrency_limit=drafting,
-                                                   base_job_template=ProcessWorker.get_default_base_job_template()))
-            return f"work pool {name} (process) created: {drafting} run(s) drafting at once"
-        if pool.type != "process":
-            raise TarjamaError(f"work pool {name!r} exists with type {pool.type!r}; tarjama needs a process pool: "
-                               "choose another name in [workers] pool")
+            client.create_work_pool(WorkPoolCreate(name=name, type=kind, concurrency_limit=drafting,
+                                                   base_job_template=worker.get_default_base_job_template()))
+            return f"work pool {name} ({kind}) created: {drafting} run(s) drafting at once"
+        if pool.type != kind:
+            raise TarjamaError(f"work pool {name!r} exists with type {pool.type!r}; [workers] execution = "
+                               f"{execution!r} needs a {kind!r} pool: choose another name in [workers] pool, or "
+                               f"delete it once no run uses it (prefect work-pool delete {name})")
         if pool.concurrency_limit != drafting:
             client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=drafting))
-        return f"work pool {name} (process): {drafting} run(s) drafting at once"
+        return f"work pool {name} ({kind}): {drafting} run(s) drafting at once"
 
 
 def upsert_automation(automation: AutomationCore) -> str:

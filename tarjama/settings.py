@@ -17,7 +17,7 @@ import tomllib
 import zoneinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
@@ -105,7 +105,10 @@ class ServeSettings(_Section):
 class WorkersSettings(_Section):
     """Prefect workers on a work pool (``[workers]``, applied by ``tarjama deploy``)."""
 
-    pool: str = Field("tarjama", min_length=1, description="the process work pool the deployment runs on")
+    pool: str = Field("tarjama", min_length=1, description="the work pool the deployment runs on")
+    execution: Literal["warm", "process"] = Field(
+        "warm", description="warm: each run a process forked from a warm one (pool type tarjama); "
+                            "process: Prefect's process worker, a new interpreter per run and per resumption")
     drafting: int = Field(4, ge=1, description="runs drafting at once across all workers (the pool's limit)")
     heartbeat_seconds: int = Field(30, ge=30, description="how often a drafting run tells the server it is alive")
     restart_after_seconds: int = Field(

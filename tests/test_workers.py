@@ -14,10 +14,12 @@ from pathlib import Path
 import polib
 import pytest
 
+from flows.events import Milestone
 from operations.stack import Child
 from tests.conftest import burst_item, free_port, make_workspace
 from tests.support.fake_service import FakeService
 from tests.support.mt_servers import LoopbackMTServer
+from tests.support.processes import descendants
 from tests.support.topology import (
     cli,
     postgres,
@@ -64,20 +66,6 @@ def prefect_client(env: dict[str, str]):
     return Scoped()
 
 
-def flow_run_processes(api_url: str) -> list[int]:
-    """Flow-run processes of this topology (their environment names the flow run and this server's API)."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/environ", "rb") as environ:
-                env = environ.read().decode("utf-8", "replace").split("\0")
-        except OSError:
-            continue
-        if f"PREFECT_API_URL={api_url}" in env and any(e.startswith("PREFECT__FLOW_RUN_ID=") for e in env):
-            found.append(int(pid))
-    return found
-
-
 def runs_by_item(env: dict[str, str]) -> dict[str, list]:
     with prefect_client(env) as client:
         runs = client.read_flow_runs(limit=200)
@@ -117,10 +105,10 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
             try:
                 # the doomed worker's runs are drafting (LibreTranslate has been asked): its machine dies now
                 wait_for(lambda: len(libre.requests) >= 3, 180, "the first worker's runs to start drafting")
-                # everything on that machine at once: its flow-run processes first (Prefect starts them in
-                # sessions of their own), so that none lives to report anything, then the worker
-                machine = flow_run_processes(env["PREFECT_API_URL"])
-                assert machine, "the first worker has no flow-run process to lose"
+                # everything on that machine at once: the runs' processes (forked by the worker's fork server)
+                # and the fork server first, so that none lives to report anything, then the worker
+                machine = descendants(doomed.proc.pid)
+                assert len(machine) >= 2, f"the first worker has no flow-run process to lose: {machine}"
                 for pid in machine:
                     os.kill(pid, signal.SIGKILL)
                 os.killpg(doomed.proc.pid, signal.SIGKILL)
@@ -192,8 +180,17 @@ def _the_other_notifications_reach_the_chat(ws, env: dict[str, str], chat: ChatW
     emitted = subprocess.run([sys.executable, "-c", EMIT, str(ws.root)], env=env, capture_output=True, text=True,
                              timeout=120)
     assert emitted.returncode == 0, emitted.stderr
+
+    def recorded() -> bool:  # first the server has them (else the emitter's stderr says why not)...
+        with prefect_client(env) as client:
+            found = client.request("POST", "/events/filter", json={
+                "filter": {"event": {"name": [Milestone.OVERDUE.value, Milestone.PUBLICATION_FAILED.value]}},
+                "limit": 10}).json()["events"]
+        return {e["event"] for e in found} == {Milestone.OVERDUE.value, Milestone.PUBLICATION_FAILED.value}
+
+    wait_for(recorded, 60, f"the server to record the two events; the emitter said: {emitted.stderr[-2000:]}")
     wanted = ("dispatch-1: review overdue", "dispatch-2 fr: publication failed")
-    wait_for(lambda: all(any(t.startswith(w) for t in chat.texts()) for w in wanted), 120,
+    wait_for(lambda: all(any(t.startswith(w) for t in chat.texts()) for w in wanted), 180,  # ...then the automations
              "the chat webhook to hear of the overdue review and the failed publication")
     assert any("http://127.0.0.1:8800/review/dispatch-1/en" in t for t in chat.texts())  # the desk link goes along
 

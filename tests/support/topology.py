@@ -101,9 +101,10 @@ def prefect_server(env: dict[str, str], logs: Path) -> Iterator[Child]:
 
 
 def start_worker(env: dict[str, str], logs: Path, name: str, pool: str = "tarjama") -> Child:
-    """``prefect worker start --pool`` in its own process group (a SIGKILL of the group is a machine dying)."""
-    return Child(f"worker {name}", [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--name", name,
-                                    "--type", "process"], env, logs / f"worker-{name}.log")
+    """``prefect worker start --pool`` as an operator types it (the pool's type picks the worker) in its own
+    process group."""
+    return Child(f"worker {name}", [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--name", name],
+                 env, logs / f"worker-{name}.log")
 
 
 def cli(env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:

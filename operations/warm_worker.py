@@ -1,0 +1,183 @@
+"""A Prefect worker whose flow runs start warm: each run is a process forked from one that has imported Prefect.
+
+Prefect's process worker starts ``python -m prefect.engine`` for every flow run
+and again for every resumption after a review decision; importing Prefect and
+the flow costs 2.5 to 3.3 s of CPU on a small machine, every time. This worker
+type (``tarjama``) runs the very same engine entry point in a process forked
+from a fork server (the standard library's ``multiprocessing`` forkserver, a
+clean single-threaded interpreter that imported Prefect and the flow's modules
+once). So every run still has a process of its own: its own memory, settings,
+caches and catalog-store locks, killed alone on cancellation, detected by its
+exit code when it dies. Everything else is Prefect's process worker: the job
+template, pull steps, the control channel for cancellation, crash handling,
+heartbeats, logs and artifacts.
+
+Operators keep their habits: ``prefect worker start --pool tarjama`` (the
+pool's type names this worker; Prefect finds it through the
+``prefect.collections`` entry point), or ``tarjama worker``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.context
+import multiprocessing.forkserver
+import os
+import runpy
+import sys
+import tempfile
+import threading
+import warnings
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import anyio
+import anyio.abc
+from prefect.flows import load_flow_from_flow_run
+from prefect.runner._flow_run_executor import FlowRunExecutionResult, FlowRunExecutorContext
+from prefect.runner._process_manager import ProcessHandle
+from prefect.settings import get_current_settings
+from prefect.workers.process import ProcessJobConfiguration, ProcessVariables, ProcessWorker, ProcessWorkerResult
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.runner._control_channel import ControlChannel
+
+WORKER_TYPE = "tarjama"
+PRELOAD = ["__main__", "prefect.flow_engine", "prefect.engine", __name__, "operations.fork_preload"]
+"""What the fork server imports once, so that a run's process starts with it loaded (``__main__`` first, as
+multiprocessing wants: the children then skip re-running the worker's own script)."""
+
+_fork_server: multiprocessing.context.ForkServerContext | None = None
+_fork_server_lock = threading.Lock()
+
+
+def fork_server() -> multiprocessing.context.ForkServerContext:
+    """The worker's one fork server (a separate interpreter, so no thread of the worker is ever forked); running
+    once this returns, its imports done before it forks the first run."""
+    global _fork_server
+    with _fork_server_lock:
+        if _fork_server is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            multiprocessing.forkserver.ensure_running()
+            _fork_server = context
+        return _fork_server
+
+
+def run_engine(flow_run_id: str, env: dict[str, str], cwd: str) -> None:
+    """In the forked child: become the process ``python -m prefect.engine`` would have been, then run it."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    import prefect.context
+    from prefect.logging.configuration import setup_logging
+
+    prefect.context.refresh_global_settings_context()  # the run's own settings, not the fork server's
+    setup_logging(incremental=False)
+    sys.argv = ["prefect.engine", flow_run_id]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*found in sys.modules.*", category=RuntimeWarning)
+        runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
+
+
+class ForkedProcess:
+    """A run's process as Prefect's process manager sees one: a pid, and an exit code once it ended."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess) -> None:
+        self._process = process
+        self.pid: int | None = process.pid
+        self.returncode: int | None = None
+
+    async def wait(self) -> int | None:
+        await anyio.wait_readable(self._process.sentinel)  # the fork server writes the exit status there
+        self._process.join()
+        self.returncode = self._process.exitcode
+        self._process.close()  # its file descriptors, at once: a worker runs thousands of these
+        return self.returncode
+
+
+class ForkedEngineStarter:
+    """Prefect's ``ProcessStarter`` contract, with a forked child instead of a new interpreter.
+
+    The environment is built as Prefect's ``EngineCommandStarter`` builds it: the job's, then the worker's
+    Prefect settings, then the run's identity and control-channel session."""
+
+    def __init__(self, *, cwd: Path, env: dict[str, str | None], control_channel: ControlChannel | None) -> None:
+        self._cwd = cwd
+        self._env = env
+        self._control_channel = control_channel
+
+    def environment(self, flow_run: FlowRun) -> dict[str, str]:
+        env: dict[str, str | None] = {**os.environ, **self._env}
+        env.update(get_current_settings().to_environment_variables(exclude_unset=True))
+        env.update({"PREFECT__FLOW_RUN_ID": str(flow_run.id), "PREFECT__ENABLE_CANCELLATION_AND_CRASHED_HOOKS": "false"})
+        if self._control_channel is not None:
+            try:
+                port, token = self._control_channel.register(flow_run.id)
+                env.update({"PREFECT__CONTROL_PORT": str(port), "PREFECT__CONTROL_TOKEN": token})
+            except RuntimeError:  # no loopback listener: Prefect falls back to kill-only cancellation
+                pass
+        return {key: value for key, value in env.items() if value is not None}
+
+    async def start(self, flow_run: FlowRun,
+                    task_status: anyio.abc.TaskStatus[ProcessHandle] = anyio.TASK_STATUS_IGNORED) -> None:
+        env = self.environment(flow_run)
+        process = fork_server().Process(target=run_engine, args=(str(flow_run.id), env, str(self._cwd)),
+                                        name=f"flow-run-{flow_run.id}", daemon=False)
+        try:
+            await anyio.to_thread.run_sync(process.start)  # the first start launches the fork server
+        except BaseException:
+            if self._control_channel is not None:
+                self._control_channel.unregister(flow_run.id)
+            raise
+        child = ForkedProcess(process)
+        task_status.started(ProcessHandle(child))  # type: ignore[arg-type]  # pid and returncode are all it reads
+        await child.wait()
+
+
+class TarjamaWorker(ProcessWorker):
+    """Prefect's process worker, with runs forked warm (see the module's docstring)."""
+
+    type: ClassVar[str] = WORKER_TYPE  # type: ignore[misc]
+    job_configuration = ProcessJobConfiguration
+    job_configuration_variables = ProcessVariables
+    _description = ("Execute flow runs as processes forked from a warm fork server: each run is isolated in its "
+                    "own process, without paying Python's and Prefect's start-up for every run and resumption.")
+    _display_name = "tarjama (warm process)"
+    _documentation_url = "https://github.com/tarjama/tarjama#workers"
+
+    async def setup(self) -> None:
+        await super().setup()
+        await anyio.to_thread.run_sync(fork_server)  # its imports while the worker polls, not in the first run
+
+    async def run(self, flow_run: FlowRun, configuration: ProcessJobConfiguration,
+                  task_status: anyio.abc.TaskStatus[int] | None = None) -> ProcessWorkerResult:
+        if configuration._command_configured:  # an explicit command is opaque: started as Prefect starts it
+            return await super().run(flow_run, configuration, task_status)
+        if task_status is None:
+            task_status = anyio.TASK_STATUS_IGNORED
+        folder = (nullcontext(configuration.working_dir) if configuration.working_dir
+                  else tempfile.TemporaryDirectory(suffix="prefect"))
+        with folder as working_dir:
+            async with FlowRunExecutorContext() as ctx:
+                starter = ForkedEngineStarter(cwd=Path(working_dir).resolve(), env=configuration.env,
+                                              control_channel=ctx.control_channel)
+                executor = ctx.create_executor(flow_run, starter, resolve_flow=load_flow_from_flow_run,
+                                               propose_submitting=False)
+                execution: FlowRunExecutionResult | None = None
+
+                async def execute(*, task_status: anyio.abc.TaskStatus[ProcessHandle] = anyio.TASK_STATUS_IGNORED
+                                  ) -> None:
+                    nonlocal execution
+                    execution = await executor.submit(task_status=task_status)
+
+                async with anyio.create_task_group() as group:
+                    handle = await group.start(execute)
+                    if handle.pid is None:
+                        raise RuntimeError("Flow run process has no PID")
+                    task_status.started(handle.pid)
+        if execution is None or execution.status_code is None:
+            raise RuntimeError("Failed to start flow run process.")
+        return ProcessWorkerResult(status_code=execution.status_code, identifier=str(execution.handle.pid))
