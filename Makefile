@@ -43,7 +43,7 @@ bench: $(STAMP)
 	-$(BIN)/python -m benchmarks.bench_engines  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_workbench  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_qa  # the QA gate on NTREX-128 (../shared): false alarms and recall
-	-$(BIN)/python -m benchmarks.bench_approval --items 10  # approve to published on tarjama serve
+	-$(BIN)/python -m benchmarks.bench_start --items 20  # runs start and wake: warm and process starts side by side
 	-$(BIN)/python -m benchmarks.bench_workers --items 20  # the README's figures: --items 200 (about an hour)
 
 clean:

@@ -30,9 +30,10 @@ def _workspace_and_settings(workspace: str | None) -> tuple[Workspace, Settings]
 
 @app.command()
 def serve(workspace: WorkspaceOption = None) -> None:
-    """Serve the translate-article deployment so runs can wait for review (needs a Prefect server)."""
+    """Run the review loop on this machine: the deployment, a worker and the inbox and review watchers (needs a
+    Prefect server)."""
     ws, settings = _workspace_and_settings(workspace)
-    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "1")  # a new or resumed run waits for the next look
     connect(ws, required=True)
     from operations.serve import serve_deployment
 

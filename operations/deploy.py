@@ -53,19 +53,18 @@ ALIVE_OR_SETTLED = {f"prefect.flow-run.{name}" for name in ("heartbeat", "Runnin
 """...by one of these, within ``restart_after_seconds``; a run waiting for review (Suspended) holds no process."""
 
 
-def translate_deployment(workspace: Workspace, *, module_path: bool = False,
-                         job_variables: dict | None = None) -> RunnerDeployment:
-    """The translate-article deployment with its Run form (served by ``tarjama serve`` or on a work pool)."""
-    deployment = translate_article.to_deployment(
+def translate_deployment(workspace: Workspace, *, job_variables: dict | None = None) -> RunnerDeployment:
+    """The translate-article deployment with its Run form; its entrypoint is a module path (any machine where
+    tarjama is installed runs it)."""
+    return translate_article.to_deployment(
         name=DEPLOYMENT_NAME,
         parameters={"workspace": str(workspace.root)},
         description="Translate an Arabic news item into reviewed French and English versions. Give the item's "
                     "file (content/inbox/...) or paste its headline and body.",
         tags=["tarjama"],
         job_variables=job_variables,
-        entrypoint_type=EntrypointType.MODULE_PATH if module_path else EntrypointType.FILE_PATH,
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return deployment
 
 
 @dataclass(frozen=True)
@@ -75,12 +74,13 @@ class Deployed:
     lines: list[str]
 
 
-def deploy(workspace: Workspace, settings: Settings) -> Deployed:
-    """Create or update the pool, the deployment, the quota limits and the restart automation."""
+def deploy(workspace: Workspace, settings: Settings, *, drafting: int | None = None) -> Deployed:
+    """Create or update the pool (``drafting`` runs at once, default ``[workers] drafting``), the deployment, the
+    quota limits and the restart automation."""
     workers = settings.workers
-    lines = [ensure_pool(workers.pool, workers.drafting, workers.execution)]
+    lines = [ensure_pool(workers.pool, drafting or workers.drafting, workers.execution)]
     env = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(workers.heartbeat_seconds)}
-    deployment_id = translate_deployment(workspace, module_path=True, job_variables={"env": env}).apply(
+    deployment_id = translate_deployment(workspace, job_variables={"env": env}).apply(
         work_pool_name=workers.pool)
     lines.append(f"deployment {DEPLOYMENT} on pool {workers.pool} (workspace {workspace.root})")
     lines += [f"provider quota {line}" for line in ensure_quota_limits(settings.mt_settings())]

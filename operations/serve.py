@@ -1,6 +1,9 @@
-"""``tarjama serve``: serve the translate-article deployment so runs can suspend for review.
+"""``tarjama serve``: the review loop on one machine: the deployment, a worker and the watchers in one process.
 
-Beside Prefect's runner, two watcher threads:
+The deployment and its pool are ``tarjama deploy``'s; the worker is the one
+``prefect worker start`` would run for that pool (warm by default, see
+:mod:`operations.warm_worker`), so runs take one path whether one machine or
+many run them. Beside it, two watcher threads:
 
 * reviews: fails runs whose review deadline has passed (naming the languages
   still waiting) and wakes suspended runs whose item has decision requests
@@ -16,17 +19,19 @@ Beside Prefect's runner, two watcher threads:
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from prefect import serve
 from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
 from flows.events import Milestone, emit_milestone
+from flows.names import DEPLOYMENT
 from operations.control import expire_overdue_reviews, start_item_run, wake_pending
-from operations.deploy import translate_deployment
+from operations.deploy import deploy
+from operations.warm_worker import run_worker
 from tarjama.errors import TarjamaError
 from tarjama.inbox import InboxScanner, record_refusal
 from tarjama.ingest import load_item
@@ -127,11 +132,17 @@ def start_watchers(workspace: Workspace, settings: Settings, stop: threading.Eve
 
 
 def serve_deployment(workspace: Workspace, settings: Settings) -> None:
-    """One machine: this process runs the flow runs (``[serve] limit`` at once) and the watchers."""
+    """One machine: ``tarjama deploy``'s pool and deployment, one worker in this process (``[serve] limit`` runs
+    at once, started as ``[workers] execution`` says) and the watchers. The runs take the workers' path."""
+    deployed = deploy(workspace, settings, drafting=settings.serve.limit)  # one machine: its limit is the pool's
+    for line in deployed.lines:
+        log.info(line)
     stop = threading.Event()
     start_watchers(workspace, settings, stop)
+    print(f"serving {DEPLOYMENT} from pool {deployed.pool}: {settings.serve.limit} run(s) at once in this process "
+          f"({settings.workers.execution} start); Ctrl-C stops", flush=True)
     try:
-        serve(translate_deployment(workspace), print_starting_message=True, limit=settings.serve.limit)
+        asyncio.run(run_worker(deployed.pool, settings.workers.execution, limit=settings.serve.limit))
     finally:
         stop.set()
 

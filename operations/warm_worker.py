@@ -14,7 +14,8 @@ heartbeats, logs and artifacts.
 
 Operators keep their habits: ``prefect worker start --pool tarjama`` (the
 pool's type names this worker; Prefect finds it through the
-``prefect.collections`` entry point), or ``tarjama worker``.
+``prefect.collections`` entry point); ``tarjama serve`` runs one in its
+process.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def run_engine(flow_run_id: str, env: dict[str, str], cwd: str) -> None:
     """In the forked child: become the process ``python -m prefect.engine`` would have been, then run it."""
     os.environ.clear()
     os.environ.update(env)
+    sys.path[:] = [os.path.abspath(entry) for entry in sys.path]  # "" meant the worker's folder, not the run's
     os.chdir(cwd)
     import prefect.context
     from prefect.logging.configuration import setup_logging
@@ -181,3 +183,10 @@ class TarjamaWorker(ProcessWorker):
         if execution is None or execution.status_code is None:
             raise RuntimeError("Failed to start flow run process.")
         return ProcessWorkerResult(status_code=execution.status_code, identifier=str(execution.handle.pid))
+
+
+async def run_worker(pool: str, execution: str, *, limit: int | None = None) -> None:
+    """A worker of the pool in this process until cancelled: warm (this module's) or Prefect's process worker."""
+    worker_class = TarjamaWorker if execution == "warm" else ProcessWorker
+    async with worker_class(work_pool_name=pool, limit=limit, create_pool_if_not_found=False) as worker:
+        await worker.start()

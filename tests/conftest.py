@@ -234,7 +234,7 @@ def make_workspace(root: Path, *items: str) -> Workspace:
     return Workspace(root)
 
 
-SERVE_ENV = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
+SERVE_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "1", "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
              "TARJAMA_INBOX_WATCH_SECONDS": "1", "TARJAMA_PROVIDERS": "libre", "TARJAMA_SERVE_LIMIT": "10"}
 """The environment of the session's `tarjama serve`: fast watchers, the loopback LibreTranslate only, and
 room for the inbox burst to draft while other tests' runs resume."""
