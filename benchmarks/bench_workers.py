@@ -3,8 +3,10 @@
 For each topology, in one run:
 
 * **workers**: PostgreSQL (Debian's package, a throwaway server), a Prefect server on it with basic
-  authentication, `tarjama deploy`, two process workers, `tarjama watch`;
-* **serve**: a Prefect server on SQLite and `tarjama serve` (runs in one process, ``[serve] limit``).
+  authentication, `tarjama deploy`, two workers of the pool, `tarjama watch`;
+* **serve**: a Prefect server on SQLite and `tarjama serve` (one worker in its process, ``[serve] limit``).
+
+Runs start as ``--execution`` says (``[workers] execution``: warm, the default, or process).
 
 Both against loopback LibreTranslate with 50 ms latency. N items (200 by default) are dropped into the
 inbox at once; measured: the time until every run is drafted and Suspended (none lost, no item with two
@@ -13,7 +15,7 @@ in flight), the peak memory (RSS) of the server and of the runners (workers with
 processes, or serve). Then every item's French is approved by 4 concurrent reviewers (2 through the CLI,
 2 through the review desk over HTTP): every language published once, no decision lost, the time for all.
 
-Run: .venv/bin/python -m benchmarks.bench_workers --items 200   (make bench runs it with fewer items)
+Run: .venv/bin/python -m benchmarks.bench_workers --items 200 [--execution process]   (make bench: fewer items)
 """
 
 from __future__ import annotations
@@ -164,11 +166,11 @@ def approve_all(ws, env: dict[str, str], slugs: list[str], logs: Path) -> dict:
             "published_files": files}
 
 
-def run(topology: str, items: int, root: Path, approve: bool = True) -> dict:
+def run(topology: str, items: int, root: Path, approve: bool = True, execution: str = "warm") -> dict:
     ws = make_workspace(root / "ws")
     logs = root / "logs"
     (ws.root / "tarjama.toml").write_text(
-        "providers = [\"libre\"]\n[mt]\ntimeout = 30\n[workers]\ndrafting = 4\n[serve]\nlimit = 4\n"
+        f"providers = [\"libre\"]\n[mt]\ntimeout = 30\n[workers]\ndrafting = 4\nexecution = \"{execution}\"\n[serve]\nlimit = 4\n"
         "[inbox]\nwatch_seconds = 1\n[review]\nwatch_seconds = 2\n", encoding="utf-8")
     with LoopbackMTServer("libre", latency=LATENCY) as libre, \
             (postgres() if topology == "workers" else _nothing()) as database:
@@ -202,7 +204,7 @@ def run(topology: str, items: int, root: Path, approve: bool = True) -> dict:
                 drafted_s = time.perf_counter() - started
                 names = [r.name for r in runs]
                 result = {
-                    "topology": topology, "items": items, "suspended": len(suspended), "runs": len(runs),
+                    "topology": topology, "execution": execution, "items": items, "suspended": len(suspended), "runs": len(runs),
                     "items_with_two_runs": sum(names.count(s) > 1 for s in set(names)),
                     "items_with_two_run_ids_in_log": sum(
                         len({e.run_id for e in read(ws, s) if isinstance(e, RunStarted)}) > 1 for s in slugs),
@@ -234,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--only", choices=["workers", "serve"])
     parser.add_argument("--no-approvals", action="store_true", help="measure the burst only")
+    parser.add_argument("--execution", choices=["warm", "process"], default="warm", help="how runs start")
     args = parser.parse_args(argv)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     results = []
     for topology in ([args.only] if args.only else ["workers", "serve"]):
         with tempfile.TemporaryDirectory(prefix=f"tarjama-load-{topology}-") as tmp:
-            result = run(topology, args.items, Path(tmp), approve=not args.no_approvals)
+            result = run(topology, args.items, Path(tmp), approve=not args.no_approvals, execution=args.execution)
         print(json.dumps(result), flush=True)
         results.append(result)
     ok = all(r["suspended"] == r["items"] and not r["items_with_two_runs"]
