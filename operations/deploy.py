@@ -34,12 +34,11 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.events.actions import ChangeFlowRunState
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.exceptions import ObjectNotFound
-from prefect.workers.process import ProcessWorker
 
 from flows.names import DEPLOYMENT, DEPLOYMENT_NAME, RESCHEDULED
 from flows.quotas import ensure_quota_limits
 from flows.translate_article import translate_article
-from operations.warm_worker import WORKER_TYPE, TarjamaWorker
+from operations.warm_worker import worker_class
 from tarjama.errors import TarjamaError
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
@@ -88,9 +87,10 @@ def deploy(workspace: Workspace, settings: Settings, *, drafting: int | None = N
     return Deployed(workers.pool, deployment_id, lines)
 
 
-def ensure_pool(name: str, drafting: int, execution: str = "warm") -> str:
+def ensure_pool(name: str, drafting: int, execution: str) -> str:
     """The work pool, of the type the execution names (``tarjama``: warm processes; ``process``: Prefect's)."""
-    kind, worker = (WORKER_TYPE, TarjamaWorker) if execution == "warm" else ("process", ProcessWorker)
+    worker = worker_class(execution)
+    kind = worker.type
     with get_client(sync_client=True) as client:
         try:
             pool = client.read_work_pool(name)

@@ -185,8 +185,13 @@ class TarjamaWorker(ProcessWorker):
         return ProcessWorkerResult(status_code=execution.status_code, identifier=str(execution.handle.pid))
 
 
+def worker_class(execution: str) -> type[ProcessWorker]:
+    """The worker ``[workers] execution`` names: warm (this module's) or Prefect's process worker; its ``type``
+    is the pool's."""
+    return TarjamaWorker if execution == "warm" else ProcessWorker
+
+
 async def run_worker(pool: str, execution: str, *, limit: int | None = None) -> None:
-    """A worker of the pool in this process until cancelled: warm (this module's) or Prefect's process worker."""
-    worker_class = TarjamaWorker if execution == "warm" else ProcessWorker
-    async with worker_class(work_pool_name=pool, limit=limit, create_pool_if_not_found=False) as worker:
+    """A worker of the pool in this process until cancelled."""
+    async with worker_class(execution)(work_pool_name=pool, limit=limit, create_pool_if_not_found=False) as worker:
         await worker.start()
