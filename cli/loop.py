@@ -33,7 +33,9 @@ def serve(workspace: WorkspaceOption = None) -> None:
     """Run the review loop on this machine: the deployment, a worker and the inbox and review watchers (needs a
     Prefect server)."""
     ws, settings = _workspace_and_settings(workspace)
-    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "1")  # a new or resumed run waits for the next look
+    # the warm worker starts runs on the server's events (its poll only catches what they missed); Prefect's
+    # process worker waits for its next look
+    os.environ.setdefault("PREFECT_WORKER_QUERY_SECONDS", "5" if settings.workers.execution == "warm" else "1")
     connect(ws, required=True)
     from operations.serve import serve_deployment
 

@@ -25,7 +25,7 @@ def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, works
     ctx = Context.load(ws)
     review = precheck_decision(ctx, request)  # before any server is asked: a refusal needs none
     connect(ws, required=True)
-    from operations.control import send_decision
+    from operations.delivery import send_decision
 
     report = send_decision(ctx, request, review, wait=wait)
     stream_err = report.exit_status not in (0, 5)

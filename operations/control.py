@@ -1,14 +1,5 @@
-"""Talking to the served deployment: start runs, find an item's live run, stop superseded ones, deliver
-decisions, fail overdue reviews, wake runs that have decisions waiting.
-
-A decision is delivered in two steps: it is recorded in the item's review log
-as a request with its own id (durable, see :mod:`tarjama.review.decisions`),
-then the item's run is woken by resuming it with that id. The run takes every
-pending request at its next suspension, so a wake-up that finds the run busy
-(replaying, or deciding another language) loses nothing: the sender tries
-again while it waits for its own request's outcome, and ``tarjama serve``
-wakes runs with pending requests too.
-"""
+"""Talking to the served deployment: start runs, find an item's live run, fail overdue reviews, wake runs
+that have decisions waiting (a reviewer's decision itself is delivered by :mod:`operations.delivery`)."""
 
 from __future__ import annotations
 
@@ -31,28 +22,24 @@ from prefect.client.schemas.objects import DeploymentStatus, FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from prefect.flow_runs import resume_flow_run
 from prefect.states import Failed
 
 from flows.events import Milestone, emit_milestone
 from flows.names import DEPLOYMENT, FLOW_NAME
-from flows.runs import read_run
-from tarjama.context import Context
+from operations.delivery import wake
+from operations.run_api import RunApi
 from tarjama.errors import TarjamaError
 from tarjama.languages import DEFAULT_TARGETS
 from tarjama.review import events as review_log
-from tarjama.review.decisions import precheck_decision, record_not_taken, record_request, record_timeout
+from tarjama.review.decisions import record_timeout
 from tarjama.review.events import now_utc
-from tarjama.review.report import DecisionReport
-from tarjama.review.request import DecisionRequest
-from tarjama.review.state import ItemReview, fold, request_result, waiting_in_run
+from tarjama.review.state import fold, waiting_in_run
 from tarjama.settings import load_settings
 from tarjama.workspace import Workspace, find_workspace
 
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 SETTLED = {StateType.PAUSED, StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 POLL = 0.3  # seconds between looks at the runs' states (API calls)
-LOG_POLL = 0.1  # seconds between looks at the review log (a local file read) while a sender waits for its outcome
 
 
 def deployment_is_served() -> bool:
@@ -128,71 +115,17 @@ def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateTyp
     return [r for r in runs if r.parameters.get("workspace") and Path(r.parameters["workspace"]).resolve() == root]
 
 
-def submit_decision(ctx: Context, request: DecisionRequest, wait: float = 120) -> DecisionReport:
-    """Check a decision (the rules the run will apply), then send it (:func:`send_decision`)."""
-    return send_decision(ctx, request, precheck_decision(ctx, request), wait)
-
-
-def send_decision(ctx: Context, request: DecisionRequest, review: ItemReview, wait: float = 120) -> DecisionReport:
-    """Record a decision that passed :func:`~tarjama.review.decisions.precheck_decision` (``review`` is what it
-    found), wake the item's run, and return what came of this very request (or that it is still in progress after
-    ``wait`` seconds)."""
-    slug = request.slug
-    run = read_run(review.current_run) if review.current_run else None
-    if run is None or not run.state or run.state.type not in LIVE:
-        state = f"{run.state.name}: {run.state.message}" if run is not None and run.state else "unknown to this server"
-        raise TarjamaError(f"the run reviewing {slug} is not live ({state}); start a new one with `tarjama translate` "
-                           "on its item while `tarjama serve` runs")
-    recorded = record_request(ctx.workspace, request)
-    return deliver(ctx.workspace, slug, recorded.request, str(run.id), wait)
-
-
-def deliver(workspace: Workspace, slug: str, request_id: str, run_id: str, wait: float) -> DecisionReport:
-    """Wake ``run_id`` until it has taken request ``request_id``, then wait for the request's own outcome."""
-    deadline = time.monotonic() + wait
-    while True:
-        events = review_log.read(workspace, slug)
-        result = request_result(events, request_id)
-        if result.final or time.monotonic() > deadline:
-            return DecisionReport(result.request, result)
-        if result.decision is None:
-            run = read_run(run_id)
-            state = run.state.type if run and run.state else None
-            if state is StateType.PAUSED:
-                wake(run_id, events, request_id)
-            elif state not in LIVE:
-                why = f"the run ended ({run.state.name}) before taking this decision" if run else "the run is gone"
-                record_not_taken(workspace, slug, result.request, run_id, why)
-                continue
-        time.sleep(LOG_POLL)
-
-
-def wake(run_id: str, events: list[review_log.Event], request_id: str) -> bool:
-    """Resume a suspended run with a request's id; False when the run was not (or no longer) paused."""
-    result = request_result(events, request_id)
-    _, waiting = waiting_in_run(events, run_id)
-    if result is None or not waiting:
-        return False
-    r = result.request
-    language = r.lang if r.lang in waiting else waiting[0]  # a value the paused form accepts
-    try:
-        resume_flow_run(UUID(run_id), run_input={"language": language, "decision": r.decision.value,
-                                                 "reviewer": r.reviewer, "note": r.note, "request": r.request},
-                        _sync=True)  # synchronous here even where an event loop runs in the thread
-    except Exception:  # not paused, or paused again with another form: the next look retries
-        return False
-    return True
-
-
 def wake_pending(default_workspace: Workspace | None = None) -> list[str]:
     """Wake suspended runs whose item has requests nobody delivered (a sender gave up waiting)."""
     woken = []
-    for run in runs_of(None, None, [StateType.PAUSED]):
-        workspace = _workspace_of(run, default_workspace)
-        events = review_log.read(workspace, run.name)
-        review = fold(events)
-        if review.current_run == str(run.id) and review.pending and wake(str(run.id), events, review.pending[0].request):
-            woken.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
+    with RunApi() as api:
+        for run in runs_of(None, None, [StateType.PAUSED]):
+            workspace = _workspace_of(run, default_workspace)
+            events = review_log.read(workspace, run.name)
+            review = fold(events)
+            if (review.current_run == str(run.id) and review.pending
+                    and wake(api, str(run.id), events, review.pending[0].request)):
+                woken.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
     return woken
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from operations.control import submit_decision
+from operations.delivery import submit_decision
 from operations.prefect_env import run_states_now
 from tarjama.context import Context
 from tarjama.review.report import DecisionReport

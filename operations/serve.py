@@ -33,7 +33,7 @@ from operations.control import expire_overdue_reviews, start_item_run, wake_pend
 from operations.deploy import deploy
 from operations.warm_worker import run_worker
 from tarjama.errors import TarjamaError
-from tarjama.inbox import InboxScanner, record_refusal
+from tarjama.inbox import SETTLE_SECONDS, InboxScanner, record_refusal
 from tarjama.ingest import load_item
 from tarjama.item import Item
 from tarjama.review.same_text import refuse_same_text
@@ -117,6 +117,8 @@ class InboxWatcher:
                                   debounce=every_ms, raise_interrupt=False):
             try:
                 self.look()
+                while self.scanner.unsettled and not stop.wait(SETTLE_SECONDS):  # a new file: due once unchanged
+                    self.look()
             except Exception as exc:  # the server may be restarting: try again next round
                 log.warning("inbox watcher: %s", exc)
 

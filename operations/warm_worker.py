@@ -41,6 +41,8 @@ from prefect.runner._process_manager import ProcessHandle
 from prefect.settings import get_current_settings
 from prefect.workers.process import ProcessJobConfiguration, ProcessVariables, ProcessWorker, ProcessWorkerResult
 
+from operations.pool_events import PollsOnEvents
+
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
     from prefect.runner._control_channel import ControlChannel
@@ -139,8 +141,9 @@ class ForkedEngineStarter:
         await child.wait()
 
 
-class TarjamaWorker(ProcessWorker):
-    """Prefect's process worker, with runs forked warm (see the module's docstring)."""
+class TarjamaWorker(PollsOnEvents, ProcessWorker):
+    """Prefect's process worker, with runs forked warm (see the module's docstring) and started as soon as the
+    server says a run is scheduled (:mod:`operations.pool_events`)."""
 
     type: ClassVar[str] = WORKER_TYPE  # type: ignore[misc]
     job_configuration = ProcessJobConfiguration
@@ -150,9 +153,23 @@ class TarjamaWorker(ProcessWorker):
     _display_name = "tarjama (warm process)"
     _documentation_url = "https://github.com/tarjama/tarjama#workers"
 
+    _listening: anyio.CancelScope | None = None
+
     async def setup(self) -> None:
         await super().setup()
         await anyio.to_thread.run_sync(fork_server)  # its imports while the worker polls, not in the first run
+        self._listening = anyio.CancelScope()
+        self._runs_task_group.start_soon(self._listen_until_teardown)  # type: ignore[union-attr]
+
+    async def _listen_until_teardown(self) -> None:
+        assert self._listening is not None
+        with self._listening:
+            await self.listen()
+
+    async def teardown(self, *exc_info: object) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+        await super().teardown(*exc_info)
 
     async def run(self, flow_run: FlowRun, configuration: ProcessJobConfiguration,
                   task_status: anyio.abc.TaskStatus[int] | None = None) -> ProcessWorkerResult:
@@ -193,5 +210,6 @@ def worker_class(execution: str) -> type[ProcessWorker]:
 
 async def run_worker(pool: str, execution: str, *, limit: int | None = None) -> None:
     """A worker of the pool in this process until cancelled."""
-    async with worker_class(execution)(work_pool_name=pool, limit=limit, create_pool_if_not_found=False) as worker:
-        await worker.start()
+    worker = worker_class(execution)(work_pool_name=pool, limit=limit, create_pool_if_not_found=False)
+    await worker.start()  # it enters its own context, as `prefect worker start` leaves it to (entering it twice
+    # would set the worker up twice: two API clients, two run groups)

@@ -86,6 +86,11 @@ def due_items(workspace: Workspace, current: dict[Path, str] | None = None) -> d
     return {path: digest for path, digest in current.items() if drafted.get(workspace.relative(path)) != digest}
 
 
+SETTLE_SECONDS = 0.25
+"""How soon a file seen new or changed is looked at again: unchanged by then, it is due (a copy still in progress
+changes between the looks and waits for the next)."""
+
+
 class InboxScanner:
     """Finds the due items whose content has stopped changing between two looks (so a half-copied file is
     never picked up). It keeps no record of what it handed out: :func:`due_items` decides, and the run
@@ -94,11 +99,14 @@ class InboxScanner:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._last: dict[Path, str] = {}
+        self.unsettled: list[Path] = []
+        """Files new or changed at the last look: the caller looks again soon (:data:`SETTLE_SECONDS`)."""
 
     def scan(self) -> dict[Path, str]:
         """Due items whose bytes are the same as at the previous look (path -> digest)."""
         current = inbox_items(self.workspace)
         stable = {path: digest for path, digest in current.items() if self._last.get(path) == digest}
+        self.unsettled = [path for path in current if path not in stable]
         self._last = current
         return due_items(self.workspace, stable) if stable else {}
 

@@ -169,6 +169,78 @@ def test_status_says_what_is_known_about_a_server_that_does_not_answer(workspace
         server.shutdown()
 
 
+class _PrefectRoutes(BaseHTTPRequestHandler):
+    """Prefect's two routes a decision uses, as a server with CSRF protection answers them (the real server with
+    CSRF on is driven by the topology test; this checks the handshake's edge cases quickly)."""
+
+    tokens_issued = 0
+    require_auth = False
+
+    def _answer(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.require_auth and not self.headers.get("Authorization"):
+            return self._answer(401, {"detail": "Unauthorized"})
+        if self.path.startswith("/api/csrf-token"):
+            type(self).tokens_issued += 1
+            return self._answer(200, {"token": f"t{self.tokens_issued}", "client": "c", "expiration": "2099-01-01T00:00:00Z"})
+        state = {"type": "PAUSED", "name": "Suspended", "message": None}
+        return self._answer(200, {"id": self.path.rsplit("/", 1)[-1], "state": state})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        if self.headers.get("Prefect-Csrf-Token") != f"t{self.tokens_issued}" or not self.headers.get("Prefect-Csrf-Client"):
+            return self._answer(403, {"detail": "Invalid CSRF token or client identifier."})
+        status = "ACCEPT" if body.get("run_input", {}).get("decision") == "approve" else "REJECT"
+        return self._answer(201, {"status": status, "state": None, "details": {}})
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_decision_reaches_prefect_over_http_with_its_csrf_handshake_and_refusals_are_one_line(monkeypatch) -> None:
+    """The reviewer's commands ask Prefect over plain HTTP (no Prefect import): the run's state, the resume with
+    its CSRF token (fetched once, fetched again when the server refuses it), and one line when the server is gone
+    or wants credentials."""
+    from operations.run_api import RunApi
+    from tarjama.errors import TarjamaError
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PrefectRoutes)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api"
+    try:
+        with RunApi(url) as api:
+            state = api.state("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+            assert state is not None and state.paused and state.live
+            assert api.resume("r", {"decision": "approve"}) is True
+            assert api.resume("r", {"decision": "request_changes"}) is False  # the server's REJECT
+            assert _PrefectRoutes.tokens_issued == 1  # one handshake for both
+            _PrefectRoutes.tokens_issued += 1  # the server forgets the token: the client asks for a new one
+            assert api.resume("r", {"decision": "approve"}) is True and _PrefectRoutes.tokens_issued == 3
+        _PrefectRoutes.require_auth = True
+        with RunApi(url) as api, pytest.raises(TarjamaError, match="set PREFECT_API_AUTH_STRING"):
+            api.state("r")
+        monkeypatch.setenv("PREFECT_API_AUTH_STRING", "admin:secret")
+        with RunApi(url) as api:
+            assert api.state("r") is not None
+    finally:
+        _PrefectRoutes.require_auth = False
+        server.shutdown()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        with RunApi(f"http://127.0.0.1:{sock.getsockname()[1]}/api") as api, \
+                pytest.raises(TarjamaError, match="stopped answering") as refused:
+            api.state("r")
+    assert "\n" not in str(refused.value)
+
+
 def test_status_on_an_empty_workspace(workspace) -> None:
     result = CliRunner().invoke(app, ["status", "--workspace", str(workspace.root)])
     assert result.exit_code == 0 and "no items yet" in result.output

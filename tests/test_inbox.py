@@ -44,9 +44,11 @@ def test_a_file_still_being_written_is_not_handed_out(workspace) -> None:
     partial = workspace.inbox / "arriving.md"
     partial.write_text(ARABIC[:20], encoding="utf-8")
     assert partial not in scanner.scan()
+    assert scanner.unsettled == [partial]  # the watcher looks again in SETTLE_SECONDS, not at its next round
     partial.write_text(ARABIC, encoding="utf-8")  # still growing between two looks
     assert partial not in scanner.scan()
     assert partial in scanner.scan()
+    assert scanner.unsettled == []  # nothing new: the watcher waits for the next file event
     (workspace.inbox / ".hidden.txt").write_text(ARABIC, encoding="utf-8")
     (workspace.inbox / "notes.pdf").write_bytes(b"%PDF")
     scanner.scan()

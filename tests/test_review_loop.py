@@ -47,7 +47,7 @@ def start(ws, name: str, **params):
 
 
 def decide(ws, slug: str, lang: str, decision: str, reviewer: str, note: str = ""):
-    from operations.control import submit_decision
+    from operations.delivery import submit_decision
 
     return submit_decision(Context.load(ws), DecisionRequest.make(slug, lang, decision, reviewer, note,
                                                                   channel=Channel.CLI), wait=180)

@@ -33,7 +33,9 @@ def test_each_run_is_a_process_of_its_own_cancelled_or_crashed_alone(prefect_har
         client.create_work_pool(WorkPoolCreate(name=POOL, type=WORKER_TYPE,
                                                base_job_template=TarjamaWorker.get_default_base_job_template()))
     probe.to_deployment(name="probe", entrypoint_type=EntrypointType.MODULE_PATH).apply(work_pool_name=POOL)
-    env = {**os.environ, "PREFECT_API_URL": prefect_harness, "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    # the worker polls once as it starts, then every 600 s: a run created after that starts because the server's
+    # event stream said it was scheduled (operations/pool_events.py), or not within the test
+    env = {**os.environ, "PREFECT_API_URL": prefect_harness, "PREFECT_WORKER_QUERY_SECONDS": "600"}
     worker = Child("worker", [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--name", "probe"],
                    env, tmp_path / "worker.log")
     try:
@@ -72,10 +74,16 @@ def test_each_run_is_a_process_of_its_own_cancelled_or_crashed_alone(prefect_har
 
             (tmp_path / "c.release").write_text("", encoding="utf-8")
             wait_for(lambda: _state(client, runs["c"].id) == "Completed", 120, "run c to complete")
+
+            late = run_deployment("probe/probe", parameters={"folder": str(tmp_path), "name": "d"}, timeout=0,
+                                  job_variables={"env": {"TARJAMA_PROBE": "d"}}, as_subflow=False)
+            wait_for(lambda: (tmp_path / "d.json").exists(), 120, "run d, created after the worker's poll, to start")
+            (tmp_path / "d.release").write_text("", encoding="utf-8")
+            wait_for(lambda: _state(client, late.id) == "Completed", 120, "run d to complete")
         assert worker.alive()
     finally:
         worker.stop()
-        for name in ("a", "b", "c"):
+        for name in ("a", "b", "c", "d"):
             (tmp_path / f"{name}.release").write_text("", encoding="utf-8")
 
 

@@ -89,7 +89,7 @@ def channel_refusal(settings: Settings, decision: Decision, channel: Channel) ->
 
 def precheck_decision(ctx: Context, request: DecisionRequest) -> ItemReview:
     """What a decision must pass before it is recorded: the rules the run applies, and that the language waits
-    for one in a run. Checked once, where the request is sent (``control.submit_decision``, the desk)."""
+    for one in a run. Checked once, where the request is sent (``delivery.submit_decision``, the desk)."""
     workspace, slug, lang = ctx.workspace, request.slug, request.lang
     refused = channel_refusal(ctx.settings, request.decision, request.channel)
     if refused:
