@@ -27,6 +27,7 @@ from prefect.states import Failed
 from flows.events import Milestone, emit_milestone
 from flows.names import DEPLOYMENT, FLOW_NAME
 from operations.delivery import wake
+from operations.run_api import LIVE as LIVE_STATE_TYPES
 from operations.run_api import RunApi
 from tarjama.errors import TarjamaError
 from tarjama.languages import DEFAULT_TARGETS
@@ -37,7 +38,7 @@ from tarjama.review.state import fold, waiting_in_run
 from tarjama.settings import load_settings
 from tarjama.workspace import Workspace, find_workspace
 
-LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
+LIVE = [StateType(name) for name in sorted(LIVE_STATE_TYPES)]  # one list: the REST client's
 SETTLED = {StateType.PAUSED, StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED}
 POLL = 0.3  # seconds between looks at the runs' states (API calls)
 
