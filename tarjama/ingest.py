@@ -163,14 +163,17 @@ class _FrontMatter(YAMLHandler):
         return yaml.load(fm, Loader=_TextDates)
 
 
-class _TextDates(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: linear on hostile nesting, the Python scanner is not
+
+
+class _TextDates(_SafeLoader):  # type: ignore[misc,valid-type]
     """YAML's safe loader without the timestamp type: ``2025-02-30`` reaches our date check as text
     instead of failing inside PyYAML."""
 
 
 _TextDates.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -189,6 +192,8 @@ def _parse_markdown(path: Path, text: str, timezone: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit: the same refusal as Python's recursion limit
+            raise InputError(f"{path}: the item is nested too deeply to read; flatten its structure") from None
         raise InputError(f"{path}: malformed front matter{where} ({problem}); fix the YAML between the '---' lines") from None
     if meta is None:
         meta = {}

@@ -6,6 +6,7 @@ Tests that need the Prefect harness, the served deployment or a subprocess stack
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -53,6 +54,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Refuse to run a grouped suite whose groups are not applied: pytest-xdist marks a group by renaming the test,
     which pytest 9.2 ignores (its tests then spread over both processes, each with its own Prefect server and
     served loop). Pinned: pytest 8.4.2 (constraints.txt)."""
+    gc.freeze()  # what collection imported lives to the end: no collection (pytest runs five at exit) walks it again
     if not getattr(session.config.option, "loadgroup", False):
         return
     lost = [item.nodeid for item in session.items
@@ -64,13 +66,15 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "content" / "inbox" / "000_220f3de444a27c17.txt"
+CACHE = "TARJAMA_CACHE_DIR"
+os.environ.setdefault(CACHE, str(REPO / ".cache"))  # the language model's uncompressed copy: the suite's, not $HOME's
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see the developer's own provider keys or workspace."""
     for name in list(os.environ):
-        if name.startswith("TARJAMA_"):
+        if name.startswith("TARJAMA_") and name != CACHE:
             monkeypatch.delenv(name)
 
 

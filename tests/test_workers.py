@@ -14,7 +14,6 @@ from pathlib import Path
 import polib
 import pytest
 
-from flows.events import Milestone
 from operations.stack import Child
 from tests.conftest import burst_item, free_port, make_workspace
 from tests.support.fake_service import FakeService
@@ -181,12 +180,14 @@ def _the_other_notifications_reach_the_chat(ws, env: dict[str, str], chat: ChatW
                              timeout=120)
     assert emitted.returncode == 0, emitted.stderr
 
+    names = {"tarjama.review.overdue", "tarjama.publication.failed"}  # the wire names automations match on
+
     def recorded() -> bool:  # first the server has them (else the emitter's stderr says why not)...
         with prefect_client(env) as client:
             found = client.request("POST", "/events/filter", json={
-                "filter": {"event": {"name": [Milestone.OVERDUE.value, Milestone.PUBLICATION_FAILED.value]}},
+                "filter": {"event": {"name": sorted(names)}},
                 "limit": 10}).json()["events"]
-        return {e["event"] for e in found} == {Milestone.OVERDUE.value, Milestone.PUBLICATION_FAILED.value}
+        return {e["event"] for e in found} == names
 
     wait_for(recorded, 60, f"the server to record the two events; the emitter said: {emitted.stderr[-2000:]}")
     wanted = ("dispatch-1: review overdue", "dispatch-2 fr: publication failed")

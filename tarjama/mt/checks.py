@@ -12,10 +12,10 @@ another way. Numbers are read by :mod:`tarjama.numbers`, the reading the QA ``nu
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from tarjama.languages import IDENTIFIABLE, SOURCE_LANGUAGE
+from tarjama.mt.language_id import identifier
 from tarjama.numbers import missing
 from tarjama.textutil import arabic_ratio
 
@@ -85,19 +85,9 @@ def not_a_translation(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8)
-def _identifier(candidates: tuple[str, ...]):
-    """One identifier per set of candidate languages (restricting one costs more than a classification)."""
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(candidates))
-    return identifier
-
-
 def language_of(text: str, expected: str) -> tuple[str, float]:
     """The language ``text`` is most likely in, among the usual ones and ``expected``, with its probability."""
-    lang, probability = _identifier(tuple(sorted({*_CANDIDATES, expected.split("_")[0]}))).classify(text)
+    lang, probability = identifier(tuple(sorted({*_CANDIDATES, expected.split("_")[0]}))).classify(text)
     return lang, float(probability)
 
 
