@@ -59,7 +59,7 @@ def _once_per_run(context: TaskRunContext, parameters: dict) -> str:
 
 @task(name="translate-language", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_user_error,
       persist_result=True, cache_key_fn=_once_per_run)
-def translate_language(ctx: Context, item: Item, lang: str, mt: MTSettings) -> LanguageDrafts:
+def translate_language(ctx: Context, item: Item, lang: str, mt: MTSettings, run_id: str) -> LanguageDrafts:
     """Machine-translate what the catalog lacks (step 2 of :mod:`tarjama.drafting`); an unchanged item costs no
     request."""
     logger = get_run_logger()
@@ -86,7 +86,7 @@ def translate_language(ctx: Context, item: Item, lang: str, mt: MTSettings) -> L
             update_progress_artifact(artifact_id=artifact_id, progress=100.0 * done / total)
             logger.info("%s -> %s: %d/%d segments", item.slug, lang, done, total)
 
-    drafted = draft_language(ctx, item, lang, engine, on_progress=on_progress)
+    drafted = draft_language(ctx, item, lang, engine, on_progress=on_progress, run_id=run_id)
     remembered = sum(1 for d in drafted.drafts.values() if d.provider == MEMORY_PROVIDER)
     if remembered:
         logger.info("%s -> %s: %d segment(s) from the translation memory, no MT request", item.slug, lang, remembered)

@@ -160,7 +160,7 @@ def _draft(ctx: Context, item: Item, langs: list[str], mt: MTSettings, run_id: s
                 logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
                                ", ".join(older), type(exc).__name__)
         logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
-        futures = {lang: translate_language.submit(quote(ctx), item, lang, quote(mt)) for lang in langs}
+        futures = {lang: translate_language.submit(quote(ctx), item, lang, quote(mt), run_id) for lang in langs}
         drafted = {lang: future.result() for lang, future in futures.items()}
         return write_catalogs(quote(ctx), item, chain, quote(drafted), run_id)
 

@@ -35,7 +35,7 @@ from tarjama.mt.engine import MTEngine, Progress
 from tarjama.mt.sources import Source
 from tarjama.review.decisions import claim_item
 from tarjama.segment import Segment, segment_item
-from tarjama.usage_log import record_usage
+from tarjama.usage_log import record_usage, usage_checkpoint
 from tarjama.workspace import Workspace, check_lang
 
 RUN_LOCK_WAIT = 600.0  # a run waits this long for another run of the same item to finish drafting
@@ -134,6 +134,7 @@ class LanguageDrafts:
 
     drafts: dict[str, Draft]
     usage: dict[str, dict[str, int]]
+    attempt: str = ""  # the engine's, so writing the drafts supersedes that attempt's usage checkpoint
 
 
 @contextmanager
@@ -148,7 +149,7 @@ def holding_item(ctx: Context, item: Item, langs: Sequence[str], run_id: str, ch
 
 
 def draft_language(ctx: Context, item: Item, lang: str, engine: MTEngine,
-                   on_progress: Progress | None = None) -> LanguageDrafts:
+                   on_progress: Progress | None = None, run_id: str = "direct") -> LanguageDrafts:
     """Step 2: drafts for what ``lang``'s catalog lacks. Sentences the translation memory holds exactly come from
     it when ``[memory] use`` (no MT request; fuzzy unless ``exact_reviewed``; a comment names their origin); MT
     drafts the rest."""
@@ -159,8 +160,13 @@ def draft_language(ctx: Context, item: Item, lang: str, engine: MTEngine,
               for text, match in remembered.items()}
     rest = [s for s in sources if s.text not in remembered]
     if rest:
-        drafts.update(translate_texts(engine, rest, lang, on_progress))
-    return LanguageDrafts(drafts, usage_of(engine, lang))
+        engine.on_request = usage_checkpoint(ctx.workspace, run=run_id, slug=item.slug, attempt=engine.attempt,
+                                             usage_of=lambda target: usage_of(engine, target))
+        try:
+            drafts.update(translate_texts(engine, rest, lang, on_progress))
+        finally:
+            engine.on_request = None
+    return LanguageDrafts(drafts, usage_of(engine, lang), engine.attempt)
 
 
 def usage_of(engine: MTEngine, lang: str) -> dict[str, dict[str, int]]:
@@ -172,13 +178,14 @@ def write_drafts(ctx: Context, item: Item, drafted: Mapping[str, LanguageDrafts]
                  run_id: str) -> list[LanguageResult]:
     """Step 3: the item's manifest, then each language's drafts merged into its catalog."""
     write_manifest(ctx.workspace, item, list(drafted))
-    return [write_language(ctx.workspace, item, lang, found.drafts, chain=chain, usage=found.usage, run=run_id)
+    return [write_language(ctx.workspace, item, lang, found.drafts, chain=chain, usage=found.usage, run=run_id,
+                           attempt=found.attempt)
             for lang, found in drafted.items()]
 
 
 def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str, Draft],
                    now: dt.datetime | None = None, chain: Sequence[str] = (),
-                   usage: dict[str, dict[str, int]] | None = None, run: str = "") -> LanguageResult:
+                   usage: dict[str, dict[str, int]] | None = None, run: str = "", attempt: str = "") -> LanguageResult:
     """Merge ``drafts`` into the catalog under its lock, record what MT cost (for ``run``), report what happened."""
     now = now or dt.datetime.now(dt.UTC)
     segments: list[Segment] = segment_item(item)
@@ -194,7 +201,7 @@ def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str
     record_machine_drafts(path, drafts, now.isoformat(timespec="seconds"))
     usage = usage or {}
     if usage:
-        record_usage(workspace, run=run or "direct", slug=item.slug, lang=lang, usage=usage, at=now)
+        record_usage(workspace, run=run or "direct", slug=item.slug, lang=lang, usage=usage, at=now, attempt=attempt)
     return LanguageResult(
         lang=lang, catalog=workspace.relative(path), segments=len(segments), drafted=report.drafted,
         corrected=report.corrected, failed=report.failed, kept=report.kept, obsoleted=report.obsoleted,
@@ -207,5 +214,5 @@ def draft_item(ctx: Context, item: Item, targets: Sequence[str], engine: MTEngin
                run_id: str = "direct") -> list[LanguageResult]:
     """The whole job in this process, through the same steps as a flow run (tests, benchmarks, scripts)."""
     with holding_item(ctx, item, targets, run_id, engine.settings.chain):
-        drafted = {lang: draft_language(ctx, item, lang, engine) for lang in targets}
+        drafted = {lang: draft_language(ctx, item, lang, engine, run_id=run_id) for lang in targets}
         return write_drafts(ctx, item, drafted, engine.settings.chain, run_id)

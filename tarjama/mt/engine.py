@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -128,6 +129,10 @@ class MTEngine:
         self._count_lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         self.usage = UsageByProvider()
+        self.attempt = uuid.uuid4().hex[:16]
+        """This engine's requests in the usage record: a run that starts again (a new process) is another attempt."""
+        self.on_request: Callable[[str, str], None] | None = None
+        """Told (provider, target) as each request is counted and before it is sent: the usage checkpoint."""
         self._secrets = [s for p in settings.providers.values() for s in p.secrets()]
 
     def translate(self, texts: Iterable[str | Source], target: str,
@@ -279,6 +284,8 @@ class MTEngine:
         with self._count_lock:
             self.requests[provider.name] += 1
             usage.requests += 1
+        if self.on_request is not None:
+            self.on_request(provider.name, target)
         try:
             with self._slot(provider.name):  # a provider quota shared with other workers, if one is set
                 answer = client(payload)
