@@ -92,8 +92,14 @@ def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: s
     from operations.prefect_env import QUIET_PREFECT
 
     os.environ.update(QUIET_PREFECT)
-    with local_server(ws) if server is None else nullcontext(server) as url:
+
+    def use(url: str) -> None:
+        """Prefect reads its API's address when it is imported: set it, then import (while the server starts)."""
         os.environ["PREFECT_API_URL"] = url
+        import flows.translate_article  # noqa: F401
+
+    with local_server(ws, while_starting=use) if server is None else nullcontext(server) as url:
+        use(url)
         from flows.translate_article import translate_article
 
         for plan in planned:

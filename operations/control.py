@@ -3,13 +3,15 @@ that have decisions waiting (a reviewer's decision itself is delivered by :mod:`
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from uuid import UUID
 
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import SyncPrefectClient, get_client
 from prefect.client.schemas.filters import (
     FlowFilter,
     FlowFilterName,
@@ -102,13 +104,15 @@ def wait_until_settled(run_ids: list[UUID], timeout: float = 900) -> dict[UUID, 
             time.sleep(POLL)
 
 
-def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateType]) -> list[FlowRun]:
-    """Runs of the flow in ``states`` (newest first); only ``slug``'s and ``workspace``'s when given."""
+def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateType],
+            client: SyncPrefectClient | None = None) -> list[FlowRun]:
+    """Runs of the flow in ``states`` (newest first); only ``slug``'s and ``workspace``'s when given. A caller that
+    asks often passes its own ``client`` (each new one loads the system's certificates: about 30 ms of CPU)."""
     run_filter = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states)))
     if slug:
         run_filter.name = FlowRunFilterName(any_=[slug])
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
+    with nullcontext(client) if client is not None else get_client(sync_client=True) as asking:
+        runs = asking.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW_NAME])),
                                      flow_run_filter=run_filter, sort=FlowRunSort.EXPECTED_START_TIME_DESC)
     if workspace is None:
         return runs
@@ -116,44 +120,62 @@ def runs_of(slug: str | None, workspace: Workspace | None, states: list[StateTyp
     return [r for r in runs if r.parameters.get("workspace") and Path(r.parameters["workspace"]).resolve() == root]
 
 
-def wake_pending(default_workspace: Workspace | None = None) -> list[str]:
-    """Wake suspended runs whose item has requests nobody delivered (a sender gave up waiting)."""
-    woken = []
-    with RunApi() as api:
-        for run in runs_of(None, None, [StateType.PAUSED]):
-            workspace = _workspace_of(run, default_workspace)
-            events = review_log.read(workspace, run.name)
-            review = fold(events)
-            if (review.current_run == str(run.id) and review.pending
-                    and wake(api, str(run.id), events, review.pending[0].request)):
-                woken.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
-    return woken
+class ReviewWatch:
+    """The review watcher's rounds over the suspended runs: a run past its review deadline is failed (naming the
+    languages still waiting; Prefect would fail it too, later and with a generic message), a run whose item has
+    requests nobody delivered (a sender gave up waiting) is woken. One Prefect client and one REST connection for
+    the watcher's life, one read of each run's review log per round."""
 
+    def __init__(self, default_workspace: Workspace | None = None) -> None:
+        self.default_workspace = default_workspace
+        self._clients: tuple[SyncPrefectClient, RunApi] | None = None
 
-def expire_overdue_reviews(default_workspace: Workspace | None = None) -> list[str]:
-    """Fail suspended runs whose review deadline has passed, naming the languages still waiting.
+    def close(self) -> None:
+        if self._clients is not None:
+            client, api = self._clients
+            self._clients = None
+            api.__exit__(None, None, None)
+            client.__exit__(None, None, None)
 
-    Prefect would fail them too, later and with a generic message; ``tarjama serve`` runs this every few seconds.
-    """
-    expired = []
-    with get_client(sync_client=True) as client:
-        for run in runs_of(None, None, [StateType.PAUSED]):
-            workspace = _workspace_of(run, default_workspace)
+    def round(self) -> list[str]:
+        """One look at every suspended run; a line for each run failed or woken. A round that fails (the server is
+        restarting) drops the connections: the next one opens new ones."""
+        try:
+            if self._clients is None:
+                self._clients = (get_client(sync_client=True).__enter__(), RunApi())
+            return self._look(*self._clients)
+        except BaseException:
+            self.close()
+            raise
+
+    def _look(self, client: SyncPrefectClient, api: RunApi) -> list[str]:
+        said = []
+        for run in runs_of(None, None, [StateType.PAUSED], client=client):
+            workspace = _workspace_of(run, self.default_workspace)
             try:
                 events = review_log.read(workspace, run.name)
             except TarjamaError:
                 continue
-            deadline, waiting = waiting_in_run(events, str(run.id))
-            if deadline is None or deadline > now_utc() or fold(events).current_run != str(run.id):
+            review = fold(events)
+            if review.current_run != str(run.id):
                 continue
-            message = f"Review timed out at {deadline:%Y-%m-%d %H:%M} UTC; still waiting for: {', '.join(waiting) or 'none'}"
-            client.set_flow_run_state(run.id, Failed(message=message), force=True)
-            record_timeout(workspace, run.name, str(run.id), waiting)
-            expired.append(f"{run.name}: {message}")
-            emit_milestone(Milestone.OVERDUE, load_settings(workspace.config_file), run.name, waiting,
-                           f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
-                           f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=str(run.id))
-    return expired
+            deadline, waiting = waiting_in_run(events, str(run.id))
+            if deadline is not None and deadline <= now_utc():
+                said.append(self._expire(client, workspace, run, deadline, waiting))
+            elif review.pending and wake(api, str(run.id), events, review.pending[0].request):
+                said.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
+        return said
+
+    @staticmethod
+    def _expire(client: SyncPrefectClient, workspace: Workspace, run: FlowRun, deadline: dt.datetime,
+                waiting: list[str]) -> str:
+        message = f"Review timed out at {deadline:%Y-%m-%d %H:%M} UTC; still waiting for: {', '.join(waiting) or 'none'}"
+        client.set_flow_run_state(run.id, Failed(message=message), force=True)
+        record_timeout(workspace, run.name, str(run.id), waiting)
+        emit_milestone(Milestone.OVERDUE, load_settings(workspace.config_file), run.name, waiting,
+                       f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
+                       f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=str(run.id))
+        return f"{run.name}: {message}"
 
 
 def _workspace_of(run: FlowRun, default: Workspace | None) -> Workspace:

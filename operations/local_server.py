@@ -8,7 +8,8 @@ database migrations. So tarjama starts the server itself:
 * the child watches a pipe from its parent and stops when the pipe closes,
   which the kernel does however the parent dies (SIGKILL included);
 * start-ups are serialised per workspace by a file lock held until the API
-  answers, so migrations run once while the others wait.
+  answers, so migrations run once while the others wait; a new workspace's
+  database starts as a copy of a migrated one (:mod:`operations.prefect_db`).
 
 The child is this module run as ``python -m operations.local_server PORT``: the
 watchdog thread, then uvicorn with Prefect's own app factory (as Prefect's
@@ -25,8 +26,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from operations.prefect_db import seed_database
 from tarjama.errors import TarjamaError
 from tarjama.fsio import locked
 from tarjama.workspace import Workspace
@@ -43,14 +45,16 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server(workspace: Workspace) -> Iterator[str]:
+def local_server(workspace: Workspace, while_starting: Callable[[str], None] | None = None) -> Iterator[str]:
     """A Prefect API on 127.0.0.1 for the duration of the block; yields its URL. It stops with the block,
-    or with this process however it ends."""
+    or with this process however it ends. ``while_starting`` is called with the URL as soon as the server process
+    is started (the caller's own imports overlap the server's start-up)."""
     import httpx
 
     workspace.prefect_home.mkdir(parents=True, exist_ok=True)
     log = open(workspace.prefect_home / "local-server.log", "ab")  # noqa: SIM115 - closed when the server stops
     with locked(workspace.prefect_home / ".server-start.lock", "Prefect's database", timeout=START_TIMEOUT):
+        seed_database(workspace.prefect_home)  # a new workspace: a migrated database, not ten seconds of migrations
         port = _free_port()
         child = subprocess.Popen([sys.executable, "-m", "operations.local_server", str(port)], stdin=subprocess.PIPE,
                                  stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **_CHILD_ENV},
@@ -58,18 +62,21 @@ def local_server(workspace: Workspace) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + START_TIMEOUT
         try:
-            while True:
-                if child.poll() is not None:
-                    raise TarjamaError(f"the temporary Prefect server stopped while starting; see "
-                                       f"{workspace.relative(workspace.prefect_home / 'local-server.log')}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TarjamaError(f"the temporary Prefect server did not start within {START_TIMEOUT:.0f} s")
-                time.sleep(0.2)
+            if while_starting is not None:
+                while_starting(url)
+            with httpx.Client(timeout=2) as probe:  # one client: each new one loads the system's certificates
+                while True:
+                    if child.poll() is not None:
+                        raise TarjamaError(f"the temporary Prefect server stopped while starting; see "
+                                           f"{workspace.relative(workspace.prefect_home / 'local-server.log')}")
+                    try:
+                        if probe.get(f"{url}/health").status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise TarjamaError(f"the temporary Prefect server did not start within {START_TIMEOUT:.0f} s")
+                    time.sleep(0.2)  # the server's start-up announces nothing: its health route is asked
         except BaseException:
             _stop(child)
             log.close()

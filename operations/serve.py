@@ -29,7 +29,7 @@ from prefect.logging import get_logger
 
 from flows.events import Milestone, emit_milestone
 from flows.names import DEPLOYMENT
-from operations.control import expire_overdue_reviews, start_item_run, wake_pending
+from operations.control import ReviewWatch, start_item_run
 from operations.deploy import deploy
 from operations.warm_worker import run_worker
 from tarjama.errors import TarjamaError
@@ -45,12 +45,16 @@ log = get_logger("tarjama.serve")  # under "prefect.", so it shows with the runn
 
 
 def _watch_reviews(workspace: Workspace, every: float, stop: threading.Event) -> None:
-    while not stop.wait(every):
-        try:
-            for line in expire_overdue_reviews(workspace) + wake_pending(workspace):
-                log.warning(line)
-        except Exception as exc:  # the server may be restarting: try again next round
-            log.debug("review watcher: %s", exc)
+    reviews = ReviewWatch(workspace)
+    try:
+        while not stop.wait(every):
+            try:
+                for line in reviews.round():
+                    log.warning(line)
+            except Exception as exc:  # the server may be restarting: try again next round
+                log.debug("review watcher: %s", exc)
+    finally:
+        reviews.close()
 
 
 def refuse(workspace: Workspace, settings: Settings, path: Path, digest: str, reason: str) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from operations.prefect_db import seed_database
 from operations.prefect_env import prefect_env
 from tarjama.desk.reviewers import reviewers_file, save_reviewer
 from tarjama.errors import TarjamaError
@@ -124,21 +125,23 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
     with ExitStack() as stack:
         try:
             print(f"starting the Prefect server on http://127.0.0.1:{port} (logs: {logs}) ...", flush=True)
+            seed_database(workspace.prefect_home)  # a first demo: a migrated database, not ten seconds of migrations
             server = Child("Prefect server", [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                               "--port", str(port)], env, logs / "server.log")
             stack.callback(server.stop)
-            wait_for("the Prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, server)
+            probe = stack.enter_context(httpx.Client(timeout=2))  # one client for every look (certificates load once)
+            wait_for("the Prefect server", lambda: probe.get(f"{api}/health").status_code == 200, 120, server)
             print("serving the translate-article deployment ...", flush=True)
             runner = Child("tarjama serve", [sys.executable, "-m", "cli", "serve", "--workspace", str(workspace.root)],
                            env, logs / "serve.log")
             stack.callback(runner.stop)
-            wait_for("the served deployment", lambda: _deployment_ready(api), 120, runner)
+            wait_for("the served deployment", lambda: _deployment_ready(probe, api), 120, runner)
             password = secrets.token_urlsafe(9)
             save_reviewer(reviewers_file(workspace.root), DEMO_REVIEWER, ["fr", "en"], password)
             desk = Child("review desk", [sys.executable, "-m", "cli", "desk", "--port", str(desk_port),
                                          "--workspace", str(workspace.root)], env, logs / "desk.log")
             stack.callback(desk.stop)
-            wait_for("the review desk", lambda: httpx.get(f"http://127.0.0.1:{desk_port}/login", timeout=2).status_code == 200,
+            wait_for("the review desk", lambda: probe.get(f"http://127.0.0.1:{desk_port}/login").status_code == 200,
                      60, desk)
             print(f"handing {item} to the review loop ...", flush=True)
             subprocess.run([sys.executable, "-m", "cli", "translate", item, "--workspace", str(workspace.root)],
@@ -159,8 +162,8 @@ def run_demo(workspace: Workspace, port: int = 4200, desk_port: int = 8800, item
         print("stopped; nothing left running.", flush=True)
 
 
-def _deployment_ready(api: str) -> bool:
-    response = httpx.get(f"{api}/deployments/name/translate-article/tarjama", timeout=2)
+def _deployment_ready(probe: httpx.Client, api: str) -> bool:
+    response = probe.get(f"{api}/deployments/name/translate-article/tarjama")
     return response.status_code == 200 and response.json().get("status") == "READY"
 
 

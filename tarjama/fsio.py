@@ -25,6 +25,16 @@ from tarjama.errors import ItemBusyError
 T = TypeVar("T")
 
 
+def cache_dir() -> Path:
+    """Where tarjama keeps what it can always rebuild (the language model's uncompressed copy, the Prefect
+    database template): ``$TARJAMA_CACHE_DIR``, else the XDG base directory convention."""
+    explicit = os.environ.get("TARJAMA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tarjama"
+
+
 def file_identity(path: Path | None) -> tuple[int, int, int] | None:
     """What changes when a file is replaced or rewritten (inode, size, mtime); None when there is none. Caches
     of parsed files (glossary, reviewers, settings, machine drafts) compare it to read a file again only then."""

@@ -26,8 +26,8 @@ INTEGRATION_FIXTURES = {"prefect_harness", "served", "served_workspace"}
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the integration tier. Under ``pytest -n 2 --dist loadgroup`` (``make test``) the tests that share the
     session's Prefect test server and served loop stay in one process (one server, one loop), the topology test
-    (its own PostgreSQL and server) starts at once in the other, and every other test (the integration tests with
-    servers of their own, then the unit tier) goes to whichever process is free."""
+    (its own PostgreSQL and server) starts at once in the other, and every other test module goes whole to whichever
+    process is free (a module's imports and module-wide fixtures are paid in one process, not in both)."""
     for item in items:
         shares_the_loop = bool(INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())))
         if shares_the_loop:
@@ -36,17 +36,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("topology"))
         elif shares_the_loop:
             item.add_marker(pytest.mark.xdist_group("prefect"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
     items.sort(key=_start_order)
 
 
 def _start_order(item: pytest.Item) -> int:
     """The two long groups first, each at once on a process of its own; the other slow ones next."""
-    if item.path.name == "test_workers.py":
+    group = item.get_closest_marker("xdist_group").args[0]
+    if group == "topology":
         return 0
-    if item.get_closest_marker("xdist_group"):
+    if group == "prefect":
         return 1
     return 2 if item.get_closest_marker("integration") else 3
-
 
 
 @pytest.hookimpl(trylast=True)

@@ -161,6 +161,7 @@ def test_news_that_says_of_course_is_not_commentary() -> None:
 CORPUS = [s for doc in documents() for s in doc]
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("other_reviewed", [False, True])
 def test_professional_translations_rarely_get_a_critical_finding(other_reviewed) -> None:
     tally = false_alarms(CORPUS, other_reviewed=other_reviewed)
@@ -168,6 +169,7 @@ def test_professional_translations_rarely_get_a_critical_finding(other_reviewed)
     assert tally.rate <= 0.01, tally.examples
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", [n for n, (_, required) in INJECTIONS.items() if required])
 def test_injected_errors_are_caught(name) -> None:
     sliced = [s for doc in documents()[::3] for s in doc]  # a third of the documents: the whole is the benchmark's

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import io
-import os
 import tempfile
 import threading
 from functools import lru_cache
@@ -24,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from tarjama.fsio import atomic_write_bytes
+from tarjama.fsio import atomic_write_bytes, cache_dir
 
 _ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 _lock = threading.Lock()
@@ -65,15 +64,6 @@ def _packaged() -> Path:
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     return Path(MODEL_DIR) / MODEL_FILE
-
-
-def cache_dir() -> Path:
-    """Where the uncompressed model is kept (the XDG base directory convention)."""
-    explicit = os.environ.get("TARJAMA_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tarjama"
 
 
 def _cache_file(packaged: Path) -> Path | None:

@@ -9,6 +9,7 @@ service misbehave on cue.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -21,11 +22,19 @@ class Request(dict):
     """One request as the service saw it: method, path, query, headers (lower-case names), body."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gave up (a timeout under test) is expected: its broken pipe is not printed as an error."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class LoopbackHTTP:
     """A threaded HTTP server on 127.0.0.1 serving ``handler``, running inside a ``with`` block."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
