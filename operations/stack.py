@@ -100,7 +100,7 @@ def stack_env(workspace: Workspace, port: int) -> dict[str, str]:
     api = f"http://127.0.0.1:{port}/api"
     return {**prefect_env(workspace), **os.environ, "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api,
             "PREFECT_SERVER_API_HOST": "127.0.0.1",
-            "PREFECT_SERVER_API_PORT": str(port), "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_SERVER_API_PORT": str(port),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
 
 

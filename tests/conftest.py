@@ -240,10 +240,11 @@ def make_workspace(root: Path, *items: str) -> Workspace:
     return Workspace(root)
 
 
-SERVE_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "1", "TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
+SERVE_ENV = {"TARJAMA_REVIEW_WATCH_SECONDS": "1", "TARJAMA_MT_BACKOFF": "0.01",
              "TARJAMA_INBOX_WATCH_SECONDS": "1", "TARJAMA_PROVIDERS": "libre", "TARJAMA_SERVE_LIMIT": "10"}
 """The environment of the session's `tarjama serve`: fast watchers, the loopback LibreTranslate only, and
-room for the inbox burst to draft while other tests' runs resume."""
+room for the inbox burst to draft while other tests' runs resume. The worker keeps serve's own poll: runs start
+on the server's events."""
 
 
 def settle(run_id, timeout: float = 180):

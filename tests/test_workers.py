@@ -65,9 +65,8 @@ def prefect_client(env: dict[str, str]):
     return Scoped()
 
 
-def runs_by_item(env: dict[str, str]) -> dict[str, list]:
-    with prefect_client(env) as client:
-        runs = client.read_flow_runs(limit=200)
+def runs_by_item(client) -> dict[str, list]:
+    runs = client.read_flow_runs(limit=200)
     found: dict[str, list] = {}
     for run in runs:
         found.setdefault(run.name, []).append(run)
@@ -83,7 +82,7 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
         "[workers]\ndrafting = 4\nheartbeat_seconds = 30\nrestart_after_seconds = 45\n"
         "[inbox]\nwatch_seconds = 1\n[review]\nwatch_seconds = 1\n", encoding="utf-8")  # [review] last: see below
     with postgres() as database, LoopbackMTServer("libre", latency=0.3) as libre, ChatWebhook() as chat:
-        env = {**topology_env(tmp_path / "prefect-home", free_port(), database), "TARJAMA_LIBRE_URL": libre.url}
+        env = {**topology_env(tmp_path / "prefect-home", free_port(), database, poll=None), "TARJAMA_LIBRE_URL": libre.url}
         with prefect_server(env, logs):
             deployed = cli(env, "deploy", "--workspace", str(ws.root))
             assert deployed.returncode == 0, deployed.stderr
@@ -114,25 +113,23 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                 doomed.proc.wait()
                 workers += [start_worker(env, logs, "survivor"), start_worker(env, logs, "helper")]
 
-                def all_waiting() -> bool:
-                    runs = runs_by_item(env)
-                    return len(runs) == ITEMS and all(
-                        r.state and r.state.name == "Suspended" for found in runs.values() for r in found)
+                with prefect_client(env) as client:  # one client for every look (each new one loads certificates)
+                    def all_waiting() -> bool:
+                        runs = runs_by_item(client)
+                        return len(runs) == ITEMS and all(
+                            r.state and r.state.name == "Suspended" for found in runs.values() for r in found)
 
-                # the silent runs hold their pool slots until the heartbeat automation gives them back, and their
-                # provider slots until their lease (60 s) runs out (see the README)
-                wait_for(all_waiting, 1080, "every item's run to be drafted and suspended for review", every=2)
-                runs = runs_by_item(env)
+                    # the silent runs hold their pool slots until the heartbeat automation gives them back, and their
+                    # provider slots until their lease (60 s) runs out (see the README)
+                    wait_for(all_waiting, 1080, "every item's run to be drafted and suspended for review", every=2)
+                    runs = runs_by_item(client)
+                    states = {name: client.read_flow_run_states(found[0].id) for name, found in runs.items()}
                 assert sorted(runs) == sorted(f"dispatch-{n}" for n in range(ITEMS))
                 assert all(len(found) == 1 for found in runs.values()), "an item got two runs"
-                with prefect_client(env) as client:
-                    histories = {name: [s.name for s in client.read_flow_run_states(found[0].id)]
-                                 for name, found in runs.items()}
+                histories = {name: [s.name for s in found] for name, found in states.items()}
                 rescheduled = [name for name, names in histories.items() if "Rescheduled" in names]
                 assert rescheduled, f"no run was rescheduled after the worker died: {histories}"
-                with prefect_client(env) as client:
-                    why = {s.message for found in runs.values() for s in client.read_flow_run_states(found[0].id)
-                           if s.name == "Rescheduled"}
+                why = {s.message for found in states.values() for s in found if s.name == "Rescheduled"}
                 assert any("no heartbeat" in (message or "") for message in why), why  # the silence was noticed
                 for n in range(ITEMS):
                     for lang in ("fr", "en"):
@@ -182,14 +179,14 @@ def _the_other_notifications_reach_the_chat(ws, env: dict[str, str], chat: ChatW
 
     names = {"tarjama.review.overdue", "tarjama.publication.failed"}  # the wire names automations match on
 
-    def recorded() -> bool:  # first the server has them (else the emitter's stderr says why not)...
-        with prefect_client(env) as client:
+    with prefect_client(env) as client:
+        def recorded() -> bool:  # first the server has them (else the emitter's stderr says why not)...
             found = client.request("POST", "/events/filter", json={
                 "filter": {"event": {"name": sorted(names)}},
                 "limit": 10}).json()["events"]
-        return {e["event"] for e in found} == names
+            return {e["event"] for e in found} == names
 
-    wait_for(recorded, 60, f"the server to record the two events; the emitter said: {emitted.stderr[-2000:]}")
+        wait_for(recorded, 60, f"the server to record the two events; the emitter said: {emitted.stderr[-2000:]}")
     wanted = ("dispatch-1: review overdue", "dispatch-2 fr: publication failed")
     wait_for(lambda: all(any(t.startswith(w) for t in chat.texts()) for w in wanted), 180,  # ...then the automations
              "the chat webhook to hear of the overdue review and the failed publication")
@@ -212,14 +209,14 @@ def _approvals_follow_the_channel_rule(ws, env: dict[str, str]) -> None:
     assert "approved by Amina (cli, not verified)" in status.stdout
     wanted = {"tarjama.review.waiting", "tarjama.review.decided", "tarjama.published"}
 
-    def milestones() -> list[dict] | None:  # the run's events reach the Event Feed after approve has returned
-        with prefect_client(env) as client:
+    with prefect_client(env) as client:
+        def milestones() -> list[dict] | None:  # the run's events reach the Event Feed after approve has returned
             found = client.request("POST", "/events/filter", json={
                 "filter": {"event": {"prefix": ["tarjama."]}, "resource": {"id": [f"tarjama.item.{slug}"]}},
                 "limit": 50}).json()["events"]
-        return found if wanted <= {e["event"] for e in found} else None
+            return found if wanted <= {e["event"] for e in found} else None
 
-    found = wait_for(milestones, 60, "the milestones in the Event Feed, about the item")
+        found = wait_for(milestones, 60, "the milestones in the Event Feed, about the item")
     decided = next(e for e in found if e["event"] == "tarjama.review.decided")
     assert (decided["payload"]["channel"], decided["payload"]["outcome"]) == ("cli", "approved")
     assert decided["resource"]["tarjama.languages"] == "fr"

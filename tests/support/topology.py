@@ -61,17 +61,19 @@ def postgres() -> Iterator[str]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-def topology_env(home: Path, api_port: int, database: str | None) -> dict[str, str]:
-    """Environment of the server, the workers and the CLI: one API, authentication on both sides."""
+def topology_env(home: Path, api_port: int, database: str | None, poll: str | None = "1") -> dict[str, str]:
+    """Environment of the server, the workers and the CLI: one API, authentication on both sides. ``poll``: the
+    workers' look for runs (None: Prefect's 10 s, as in production; warm workers start runs on events anyway)."""
     api = f"http://127.0.0.1:{api_port}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api, "PREFECT_UI_API_URL": api,
            "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(api_port),
            "PREFECT_SERVER_API_AUTH_STRING": AUTH, "PREFECT_API_AUTH_STRING": AUTH,
            "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true", "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "true",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_UI_ENABLED": "false",
-           "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "1",
            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
            "PREFECT_API_REQUEST_TIMEOUT": "120", "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "1"}
+    if poll is not None:
+        env.update({"PREFECT_WORKER_QUERY_SECONDS": poll, "PREFECT_WORKER_PREFETCH_SECONDS": poll})
     env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)
     if database:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = database
