@@ -19,6 +19,7 @@ from tarjama.errors import TarjamaError
 from tarjama.workspace import Workspace, find_workspace
 
 if TYPE_CHECKING:
+    from operations.run_api import RunApi
     from tarjama.drafting import LanguageResult
     from tarjama.item import Item
 
@@ -72,11 +73,13 @@ def translate(
     params = {"targets": list(targets), "providers": list(provider or []), "workspace": str(ws.root),
               "concurrency": concurrency, "suggest_from": list(mt.suggest_from) if suggest_from is not None else []}
     if server:
-        from operations.control import deployment_is_served
+        from operations.run_api import RunApi
+        from operations.runs import deployment_is_served
 
-        if deployment_is_served():
-            _hand_over(ws, planned, params, server)
-            return
+        with RunApi(server) as api:
+            if deployment_is_served(api):
+                _hand_over(api, ws, planned, params, server)
+                return
     known = all_providers()
     for name in (*mt.chain, *mt.suggest_from):  # drafted here: this process's settings are the ones used
         known[name].check_settings(mt.provider(name))
@@ -127,9 +130,11 @@ def _print_drafts(item: Item, langs: list[LanguageResult], chain: list[str]) -> 
             typer.echo(f"      ... and {failed - 3} more; see the catalog's comments")
 
 
-def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str) -> None:
-    """Start every item's run on the served deployment at once, then report each once it settles."""
-    from operations.control import LIVE, RETRIED, run_options, runs_of, start_item_run, wait_until_settled
+def _hand_over(api: RunApi, ws: Workspace, planned: list[_Planned], params: dict, server: str) -> None:
+    """Start every item's run on the served deployment at once, then report each once it settles (over the REST
+    API: no Prefect start-up in this command)."""
+    from operations.run_api import RETRIED
+    from operations.runs import run_options, runs_of, start_item_run, wait_until_settled
     from tarjama.review.state import item_review
     from tarjama.status import collect_status
 
@@ -139,7 +144,7 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
     for plan in planned:
         item = plan.item
         review = item_review(ws, item.slug)
-        live = [r for r in runs_of(item.slug, ws, LIVE) if str(r.id) == review.current_run]
+        live = [r for r in runs_of(api, item.slug, ws) if r.id == review.current_run]
         if live and review.source_digest == item.digest:
             differs = _options_differ(live[0].parameters, params)
             if not differs:
@@ -156,36 +161,39 @@ def _hand_over(ws: Workspace, planned: list[_Planned], params: dict, server: str
                 continue
             typer.echo(f"{item.slug}: in review (run {live[0].name}) with other options ({differs}); a run with these "
                        "takes its place (reviewed segments are kept)")
-        run = start_item_run(ws, item.source_path, item.digest, {"item_path": str(plan.path), **params}, name=item.slug)
+        run = start_item_run(api, ws, item.source_path, item.digest, {"item_path": str(plan.path), **params},
+                             name=item.slug)
         typer.echo(f"{item.slug}: run {run.name} started on the served deployment; drafting ...")
         runs.append((item, run.id))
-    settled = wait_until_settled([run_id for _, run_id in runs])
+    settled = wait_until_settled(api, [run_id for _, run_id in runs])
     rows = collect_status(ws)
     for item, run_id in runs:
-        run = settled[run_id]
+        run = settled.get(run_id)
         typer.echo(f"{item.slug}:")
         for r in (r for r in rows if r.slug == item.slug):
             typer.echo(f"  {r.lang}: {r.drafted} awaiting review, {r.reviewed} reviewed, {r.untranslated} untranslated"
                        f"; {r.review} -> {r.catalog}")
-        state = run.state.name if run.state else "?"
-        typer.echo(f"  run state: {state}   {ui}/runs/flow-run/{run.id}")
-        if run.state and run.state.is_paused():
+        if run is None:
+            typer.echo(f"  run {run_id}: unknown to the server now", err=True)
+            continue
+        typer.echo(f"  run state: {run.state.name or '?'}   {ui}/runs/flow-run/{run.id}")
+        if run.state.paused:
             mine = {r.lang for r in rows if r.slug == item.slug and r.awaits_decision}
             waiting = [lang for lang in run.parameters.get("targets") or params["targets"] if lang in mine] or ["fr"]
             typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang {waiting[0]} "
                        "--reviewer NAME`, the review desk, or the Resume button in the Prefect UI")
-        elif run.state and run.state.is_completed():
+        elif run.state.completed:
             typer.echo("  every language was approved before and is unchanged: already published, no new decision needed")
-        elif run.state and run.state.message:
+        elif run.state.message:
             typer.echo(f"  {run.state.message}", err=run.state.type in RETRIED)
-    failed = [run for run in settled.values() if run.state and run.state.type in RETRIED]
+    failed = [run for run in settled.values() if run.state.type in RETRIED]
     if failed or refused:
         raise typer.Exit(1 if failed else 2)
 
 
 def _options_differ(running: dict, asked: dict) -> str:
     """Which options of a run in review differ from the ones asked now ("--to", "--provider"); "" when none."""
-    from operations.control import run_options
+    from operations.runs import run_options
 
     names = {"targets": "--to", "providers": "--provider", "suggest_from": "--suggest-from", "concurrency": "--concurrency"}
     have, want = run_options(running), run_options(asked)

@@ -1,28 +1,63 @@
-"""A flow run's state and its resumption over Prefect's REST API, without importing Prefect.
+"""Flow runs over Prefect's REST API, without importing Prefect.
 
-A reviewer's command needs two things of the server: is the item's run still
-live, and wake it with the decision's id. Prefect's client costs 3 s of
-imports before its first request here; the same two calls over httpx cost
-milliseconds, so ``tarjama approve`` can return as soon as the run has
-recorded the outcome. Only these calls are written out (Prefect's client
-does everything else): the routes and the CSRF handshake are Prefect's own
-(``prefect.client.base.PrefectHttpxAsyncClient``).
+A reviewer's or an editor's command needs a few things of the server: is the
+item's run still live, wake it with the decision's id, start a run of the
+deployment, find an item's runs and watch them settle. Prefect's client costs
+3 s of imports before its first request here; the same calls over httpx cost
+milliseconds, so ``tarjama approve`` returns as soon as the run has recorded
+the outcome and ``tarjama translate`` hands items over at once. Only these
+calls are written out (Prefect's client does everything else): the routes and
+the CSRF handshake are Prefect's own (``prefect.client.base.PrefectHttpxAsyncClient``).
 """
 
 from __future__ import annotations
 
+import random
+import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from operations.prefect_env import api_headers, api_url
 from tarjama.errors import TarjamaError
 
+RETRIES = 5  # Prefect's client's default (PREFECT_CLIENT_MAX_RETRIES)
+BUSY = frozenset({408, 429, 502, 503})  # what Prefect's client tries again: a busy server (SQLite locked: 503)
+TRANSIENT = (httpx.ReadTimeout, httpx.PoolTimeout, httpx.ConnectTimeout, httpx.ReadError, httpx.WriteError,
+             httpx.RemoteProtocolError, httpx.LocalProtocolError)
+LONGEST_WAIT = 30.0
+
+
+class _Busy(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _wait_as_asked(state: RetryCallState) -> float:
+    """The server's Retry-After when it gives one, else 0.5, 1, 2, 4 s, with jitter."""
+    error = state.outcome.exception() if state.outcome else None
+    asked = error.response.headers.get("Retry-After") if isinstance(error, _Busy) else None
+    try:
+        seconds = float(asked) if asked is not None else 0.25 * 2 ** state.attempt_number
+    except ValueError:
+        seconds = 0.25 * 2 ** state.attempt_number
+    return min(LONGEST_WAIT, seconds) * random.uniform(1.0, 1.2)
+
+
 LIVE = frozenset({"SCHEDULED", "PENDING", "RUNNING", "PAUSED"})
 """State types of a run that can still take a decision (Prefect's ``StateType`` values)."""
+
+
+SETTLED = frozenset({"PAUSED", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"})
+"""State types of a run that waits for people or has ended: what a command that started runs waits for."""
+RETRIED = frozenset({"FAILED", "CRASHED", "CANCELLED"})
+"""State types of a run that ended without its work: starting the item again makes a new run."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +74,29 @@ class RunState:
     def paused(self) -> bool:
         return self.type == "PAUSED"
 
+    @property
+    def completed(self) -> bool:
+        return self.type == "COMPLETED"
+
+    @classmethod
+    def of(cls, data: dict | None) -> RunState:
+        data = data or {}
+        return cls(data.get("type", ""), data.get("name", ""), data.get("message") or "")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A flow run as tarjama's commands see it."""
+
+    id: str
+    name: str
+    state: RunState
+    parameters: dict[str, Any]
+
+    @classmethod
+    def of(cls, data: dict) -> Run:
+        return cls(str(data["id"]), data.get("name", ""), RunState.of(data.get("state")), data.get("parameters") or {})
+
 
 class RunApi:
     """The two questions, on one connection (``$PREFECT_API_URL``, with its credentials)."""
@@ -49,6 +107,7 @@ class RunApi:
         self._csrf_client = str(uuid.uuid4())
         self._csrf_token: str | None = None
         self._csrf_needed = True
+        self._csrf_lock = threading.Lock()  # threads share one client: one handshake at a time
 
     def __enter__(self) -> RunApi:
         return self
@@ -58,46 +117,103 @@ class RunApi:
 
     def state(self, run_id: str) -> RunState | None:
         """The run's current state; None when the server does not know the run."""
+        run = self.run(run_id)
+        return run.state if run is not None else None
+
+    def run(self, run_id: str) -> Run | None:
+        """The run as it is now; None when the server does not know it."""
         response = self._send("GET", f"flow_runs/{run_id}")
         if response.status_code in (404, 422):  # unknown id, or not a UUID
             return None
         self._raise_for(response)
-        state = response.json().get("state") or {}
-        return RunState(state.get("type", ""), state.get("name", ""), state.get("message") or "")
+        return Run.of(response.json())
+
+    def runs(self, flow: str, states: Iterable[str], names: Iterable[str] = ()) -> list[Run]:
+        """Runs of ``flow`` in state types ``states`` (and named one of ``names``, if given), newest first."""
+        run_filter: dict[str, Any] = {"state": {"type": {"any_": sorted(states)}}}
+        if names:
+            run_filter["name"] = {"any_": list(names)}
+        response = self._post("flow_runs/filter", {"flows": {"name": {"any_": [flow]}}, "flow_runs": run_filter,
+                                                   "sort": "EXPECTED_START_TIME_DESC"})
+        self._raise_for(response)
+        return [Run.of(data) for data in response.json()]
+
+    def deployment(self, name: str) -> dict[str, Any] | None:
+        """The deployment ``FLOW/DEPLOYMENT``; None when the server has none of that name."""
+        response = self._send("GET", f"deployments/name/{name}")
+        if response.status_code == 404:
+            return None
+        self._raise_for(response)
+        return response.json()
+
+    def create_run(self, deployment_id: str, parameters: dict[str, Any], name: str,
+                   idempotency_key: str | None = None) -> Run:
+        """A new scheduled run of the deployment (the run of ``idempotency_key`` if one was made with it)."""
+        body = {"parameters": parameters, "name": name, "idempotency_key": idempotency_key,
+                "state": {"type": "SCHEDULED", "name": "Scheduled"}}
+        response = self._post(f"deployments/{deployment_id}/create_flow_run", body)
+        self._raise_for(response)
+        return Run.of(response.json())
+
+    def fail(self, run_id: str, message: str) -> None:
+        """Set the run Failed with ``message``, whatever its state (as Prefect's client forces a state)."""
+        response = self._post(f"flow_runs/{run_id}/set_state",
+                              {"state": {"type": "FAILED", "name": "Failed", "message": message}, "force": True})
+        self._raise_for(response)
 
     def resume(self, run_id: str, run_input: dict[str, Any]) -> bool:
         """Resume a paused run with ``run_input`` (the server checks it against the run's form); False when the
         server refuses (the run is not paused, or no longer waits for this form)."""
-        response = self._send("POST", f"flow_runs/{run_id}/resume", json={"run_input": run_input},
-                              headers=self._csrf_headers())
-        if response.status_code == 403 and self._csrf_needed:  # token expired: one new handshake
-            self._csrf_token = None
-            response = self._send("POST", f"flow_runs/{run_id}/resume", json={"run_input": run_input},
-                                  headers=self._csrf_headers())
+        response = self._post(f"flow_runs/{run_id}/resume", {"run_input": run_input})
         if response.status_code >= 400:
             return False
         return (response.json() or {}).get("status") == "ACCEPT"
 
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """A POST with Prefect's CSRF token, and one new handshake if the server says the token expired."""
+        sent = self._csrf_headers()
+        response = self._send("POST", path, json=body, headers=sent)
+        if response.status_code == 403 and self._csrf_needed:
+            with self._csrf_lock:
+                if self._csrf_token == sent.get("Prefect-Csrf-Token"):  # not renewed by another thread meanwhile
+                    self._csrf_token = None
+            response = self._send("POST", path, json=body, headers=self._csrf_headers())
+        return response
+
     def _csrf_headers(self) -> dict[str, str]:
         """Prefect's CSRF handshake, as its client does it: a token per client id, skipped where the server
         has CSRF protection off (it answers 422) or predates it (404)."""
-        if not self._csrf_needed:
-            return {}
-        if self._csrf_token is None:
-            response = self._send("GET", "csrf-token", params={"client": self._csrf_client})
-            if response.status_code in (404, 422):
-                self._csrf_needed = False
+        with self._csrf_lock:
+            if not self._csrf_needed:
                 return {}
-            self._raise_for(response)
-            self._csrf_token = response.json()["token"]
-        return {"Prefect-Csrf-Token": self._csrf_token or "", "Prefect-Csrf-Client": self._csrf_client}
+            if self._csrf_token is None:
+                response = self._send("GET", "csrf-token", params={"client": self._csrf_client})
+                if response.status_code in (404, 422):
+                    self._csrf_needed = False
+                    return {}
+                self._raise_for(response)
+                self._csrf_token = response.json()["token"]
+            return {"Prefect-Csrf-Token": self._csrf_token or "", "Prefect-Csrf-Client": self._csrf_client}
 
     def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """One request, tried again as Prefect's own client tries it: on a busy server's 408, 429, 502 and 503
+        (after its Retry-After) and on a connection that broke mid-request; a server that is not there fails at
+        once."""
+        retrying = Retrying(stop=stop_after_attempt(RETRIES + 1), wait=_wait_as_asked, reraise=True,
+                            retry=retry_if_exception_type(_Busy) | retry_if_exception_type(TRANSIENT))
         try:
-            return self._client.request(method, path, **options)
+            return retrying(self._attempt, method, path, **options)
+        except _Busy as busy:
+            return busy.response
         except httpx.HTTPError as error:
             raise TarjamaError(f"the Prefect server at {self._client.base_url} stopped answering ({error}); "
                                "a decision already recorded is delivered when the run is woken again") from None
+
+    def _attempt(self, method: str, path: str, **options: Any) -> httpx.Response:
+        response = self._client.request(method, path, **options)
+        if response.status_code in BUSY:
+            raise _Busy(response)
+        return response
 
     def _raise_for(self, response: httpx.Response) -> None:
         if response.status_code == 401:

@@ -24,13 +24,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from prefect.client.schemas.objects import FlowRun
 from prefect.logging import get_logger
 
 from flows.events import Milestone, emit_milestone
 from flows.names import DEPLOYMENT
-from operations.control import ReviewWatch, start_item_run
+from operations.control import ReviewWatch
 from operations.deploy import deploy
+from operations.run_api import Run, RunApi
+from operations.runs import start_item_run
 from operations.warm_worker import run_worker
 from tarjama.errors import TarjamaError
 from tarjama.inbox import SETTLE_SECONDS, InboxScanner, record_refusal
@@ -80,6 +81,7 @@ class InboxWatcher:
         self.scanner = InboxScanner(workspace)
         self.refused: dict[Path, str] = {}
         self.started: dict[Path, str] = {}
+        self.api = RunApi()  # one connection pool for the watcher's life, shared by the threads that start runs
 
     def look(self) -> None:
         """Start the runs of every due item at once (a burst of dispatches is handed over together)."""
@@ -97,8 +99,8 @@ class InboxWatcher:
         if not due:
             return
 
-        def start(path: Path, item: Item) -> FlowRun:
-            return start_item_run(self.workspace, item.source_path, item.digest,
+        def start(path: Path, item: Item) -> Run:
+            return start_item_run(self.api, self.workspace, item.source_path, item.digest,
                                   {"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug)
 
         with ThreadPoolExecutor(max_workers=min(STARTS_AT_ONCE, len(due)), thread_name_prefix="inbox-start") as pool:
@@ -117,14 +119,15 @@ class InboxWatcher:
 
         self.workspace.inbox.mkdir(parents=True, exist_ok=True)
         every_ms = int(self.settings.inbox.watch_seconds * 1000)
-        for _ in watchfiles.watch(self.workspace.inbox, stop_event=stop, yield_on_timeout=True, rust_timeout=every_ms,
-                                  debounce=every_ms, raise_interrupt=False):
-            try:
-                self.look()
-                while self.scanner.unsettled and not stop.wait(SETTLE_SECONDS):  # a new file: due once unchanged
+        with self.api:
+            for _ in watchfiles.watch(self.workspace.inbox, stop_event=stop, yield_on_timeout=True,
+                                      rust_timeout=every_ms, debounce=every_ms, raise_interrupt=False):
+                try:
                     self.look()
-            except Exception as exc:  # the server may be restarting: try again next round
-                log.warning("inbox watcher: %s", exc)
+                    while self.scanner.unsettled and not stop.wait(SETTLE_SECONDS):  # a new file: due once unchanged
+                        self.look()
+                except Exception as exc:  # the server may be restarting: try again next round
+                    log.warning("inbox watcher: %s", exc)
 
 
 def start_watchers(workspace: Workspace, settings: Settings, stop: threading.Event) -> list[threading.Thread]:

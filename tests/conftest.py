@@ -205,13 +205,15 @@ def served(prefect_harness, served_workspace):
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         (served_workspace.inbox / "as-it-starts.txt").write_text(burst_item(99), encoding="utf-8")
         try:
-            from operations.control import deployment_is_served
+            from operations.run_api import RunApi
+            from operations.runs import deployment_is_served
 
             def up() -> bool:
                 assert proc.poll() is None, (home / "serve.log").read_text()
-                return deployment_is_served()
+                return deployment_is_served(api)
 
-            wait_for(up, 120, "tarjama serve to serve its deployment", every=0.5)
+            with RunApi() as api:
+                wait_for(up, 120, "tarjama serve to serve its deployment", every=0.5)
             yield libre
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -248,18 +250,36 @@ on the server's events."""
 
 
 def settle(run_id, timeout: float = 180):
-    """The run once it is suspended for review or finished."""
-    from operations.control import wait_until_settled
+    """The run once it is suspended for review or finished (as ``tarjama translate`` waits for it)."""
+    from operations.run_api import SETTLED, RunApi
+    from operations.runs import wait_until_settled
 
-    run = wait_until_settled([run_id], timeout=timeout)[run_id]
-    assert run.state and run.state.type.value in ("PAUSED", "COMPLETED", "FAILED", "CRASHED", "CANCELLED"), run.state
+    with RunApi() as api:
+        run = wait_until_settled(api, [str(run_id)], timeout=timeout)[str(run_id)]
+    assert run.state.type in SETTLED, run.state
     return run
+
+
+def start_run(parameters: dict, *, name: str):
+    """A run of the served deployment, started as the CLI and the inbox watcher start one."""
+    from operations import runs
+    from operations.run_api import RunApi
+
+    with RunApi() as api:
+        return runs.start_run(api, parameters, name=name)
+
+
+def runs_of(slug: str | None, workspace: Workspace | None, states: frozenset[str] | None = None) -> list:
+    """An item's runs (its live ones unless ``states`` says otherwise), as the CLI finds them."""
+    from operations import runs
+    from operations.run_api import LIVE, RunApi
+
+    with RunApi() as api:
+        return runs.runs_of(api, slug, workspace, states or LIVE)
 
 
 def start_sample_run(workspace: Workspace, name: str, **params):
     """Start a run of the served deployment for an inbox item and wait until it settles."""
-    from operations.control import start_run
-
     run = start_run({"item_path": str(workspace.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
                      "workspace": str(workspace.root), **params}, name=Path(name).stem)
     return settle(run.id)

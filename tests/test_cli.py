@@ -175,6 +175,8 @@ class _PrefectRoutes(BaseHTTPRequestHandler):
 
     tokens_issued = 0
     require_auth = False
+    busy = 0  # answers still to give as a busy server does (503, Retry-After)
+    asked = 0
 
     def _answer(self, status: int, body: dict) -> None:
         data = json.dumps(body).encode()
@@ -184,7 +186,20 @@ class _PrefectRoutes(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _busy(self) -> bool:
+        type(self).asked += 1
+        if self.busy <= 0:
+            return False
+        type(self).busy -= 1
+        self.send_response(503)
+        self.send_header("Retry-After", "0")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_GET(self) -> None:
+        if self._busy():
+            return None
         if self.require_auth and not self.headers.get("Authorization"):
             return self._answer(401, {"detail": "Unauthorized"})
         if self.path.startswith("/api/csrf-token"):
@@ -196,6 +211,8 @@ class _PrefectRoutes(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
+        if self._busy():
+            return None
         if self.headers.get("Prefect-Csrf-Token") != f"t{self.tokens_issued}" or not self.headers.get("Prefect-Csrf-Client"):
             return self._answer(403, {"detail": "Invalid CSRF token or client identifier."})
         status = "ACCEPT" if body.get("run_input", {}).get("decision") == "approve" else "REJECT"
@@ -224,6 +241,13 @@ def test_a_decision_reaches_prefect_over_http_with_its_csrf_handshake_and_refusa
             assert _PrefectRoutes.tokens_issued == 1  # one handshake for both
             _PrefectRoutes.tokens_issued += 1  # the server forgets the token: the client asks for a new one
             assert api.resume("r", {"decision": "approve"}) is True and _PrefectRoutes.tokens_issued == 3
+            _PrefectRoutes.busy, _PrefectRoutes.asked = 2, 0  # SQLite locked: the server answers 503 twice
+            assert api.resume("r", {"decision": "approve"}) is True and _PrefectRoutes.asked == 3
+            _PrefectRoutes.busy, _PrefectRoutes.asked = 99, 0  # busy for good: tried as often as Prefect tries
+            with pytest.raises(TarjamaError, match="answered 503") as busy:
+                api.state("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+            assert _PrefectRoutes.asked == 6 and "\n" not in str(busy.value)
+            _PrefectRoutes.busy = 0
         _PrefectRoutes.require_auth = True
         with RunApi(url) as api, pytest.raises(TarjamaError, match="set PREFECT_API_AUTH_STRING"):
             api.state("r")

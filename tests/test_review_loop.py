@@ -13,13 +13,14 @@ import threading
 import polib
 import pytest
 
+from operations.run_api import LIVE, RETRIED
 from tarjama.context import Context
 from tarjama.review import events as review_log
 from tarjama.review.events import Channel
 from tarjama.review.report import Verdict
 from tarjama.review.request import DecisionRequest
 from tarjama.review.state import item_review
-from tests.conftest import REPO, SAMPLE, make_workspace, settle
+from tests.conftest import REPO, SAMPLE, make_workspace, runs_of, settle, start_run
 from tests.support.review import clear_fuzzy
 from tests.support.waiting import wait_for
 
@@ -40,8 +41,6 @@ def loop(served, tmp_path_factory):
 
 
 def start(ws, name: str, **params):
-    from operations.control import start_run
-
     return start_run({"item_path": str(ws.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
                       "workspace": str(ws.root), **params}, name=name.rsplit(".", 1)[0])
 
@@ -90,8 +89,8 @@ def test_drafts_suspend_then_decisions_publish_languages_independently(loop) -> 
     clear_fuzzy(ws, SLUG, "en")
     done = decide(ws, SLUG, "en", "approve", "John")
     assert done.verdict is Verdict.PUBLISHED
-    final = wait_for(lambda: (r := settle(run.id)).state.is_completed() and r, 120, "the run to complete")
-    assert final.state.is_completed(), final.state
+    final = wait_for(lambda: (r := settle(run.id)).state.completed and r, 120, "the run to complete")
+    assert final.state.completed, final.state
     assert 'hreflang="en"' in fr_page.read_text(encoding="utf-8")  # fr links to the new English version
     assert len(sample_requests(libre, ws)) == 8  # no MT request after any resume
     from prefect.client.orchestration import get_client
@@ -224,7 +223,7 @@ def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_
         clear_fuzzy(ws, slug, lang)
         assert decide(ws, slug, lang, "approve", "Amina").verdict is Verdict.PUBLISHED
     third = settle(start(ws, "corrected.txt").id)  # the same, unchanged item again
-    assert third.state.is_completed(), third.state  # nothing to review: it does not wait
+    assert third.state.completed, third.state  # nothing to review: it does not wait
     published = [e for e in review_log.read(ws, slug) if isinstance(e, review_log.Waiting) and e.run_id == str(third.id)]
     assert published[0].langs == [] and published[0].already_approved == ["fr", "en"]
 
@@ -232,15 +231,11 @@ def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_
 def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(served, served_workspace) -> None:
     """The session's `tarjama serve` started with a burst already in its inbox and one more dropped while it
     was starting (see conftest): each gets a run, and an item ingest refuses is logged, not started."""
-    from prefect.client.schemas.objects import StateType
-
-    from operations.control import LIVE, runs_of
-
     ws = served_workspace
     expected = sorted(p.stem for p in ws.inbox.glob("*.txt") if p.stem != "not-arabic")
 
     def all_suspended():
-        names = sorted({r.name for r in runs_of(None, ws, LIVE) if r.state.name == "Suspended"})
+        names = sorted({r.name for r in runs_of(None, ws) if r.state.name == "Suspended"})
         return names if names == expected else None
 
     wait_for(all_suspended, 240, f"runs for {expected}")
@@ -266,7 +261,7 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
     event = wait_for(refused_event, 60, "the inbox refusal's event")[0]
     assert "not Arabic" in event["payload"]["text"] and "not Arabic" in event["payload"]["reason"]
     shutil.copy(SAMPLE, ws.inbox / "dropped-later.txt")
-    first = wait_for(lambda: next((r for r in runs_of("dropped-later", ws, LIVE) if r.state.name == "Suspended"), None),
+    first = wait_for(lambda: next((r for r in runs_of("dropped-later", ws) if r.state.name == "Suspended"), None),
                      120, "a run for an item dropped later")
 
     # corrected while serve runs, and handed over with `translate` at the same moment: one run, not two
@@ -277,12 +272,12 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
     assert handed.returncode == 0, handed.stderr
 
     def one_new_run():
-        live = runs_of("dropped-later", ws, LIVE)
+        live = runs_of("dropped-later", ws)
         return live if len(live) == 1 and live[0].id != first.id and live[0].state.name == "Suspended" else None
 
     live = wait_for(one_new_run, 120, "a single live run for the corrected item")
-    assert item_review(ws, "dropped-later").current_run == str(live[0].id)
-    runs = runs_of("dropped-later", ws, [StateType.CANCELLED, *LIVE])
+    assert item_review(ws, "dropped-later").current_run == live[0].id
+    runs = runs_of("dropped-later", ws, LIVE | {"CANCELLED"})
     assert len(runs) == 2  # the first (superseded) and the one for the corrected text, whoever started it
 
 
@@ -311,8 +306,6 @@ def run_logs(run_id) -> list[str]:
 
 def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start_a_new_run(loop, prefect_harness,
                                                                                           tmp_path) -> None:
-    from operations.control import LIVE, RETRIED, runs_of
-
     _, libre = loop
     ws = make_workspace(tmp_path / "retry", "retry-item.txt")
     env = {**os.environ, "PREFECT_API_URL": prefect_harness, "TARJAMA_LIBRE_URL": libre.url}
@@ -320,7 +313,7 @@ def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start
     failed = tarjama(ws, env, "translate", item, "--provider", "deepl")  # no DeepL key: the run fails
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "run state: Failed" in failed.stdout and "deepl" in failed.stderr.lower()
-    first = [r for r in runs_of("retry-item", ws, list(RETRIED))]
+    first = [r for r in runs_of("retry-item", ws, RETRIED)]
     assert len(first) == 1 and "\n" not in first[0].state.message
     wait_for(lambda: any("Finished in state Failed" in m for m in run_logs(first[0].id)), 60, "the failed run's logs")
     logs = run_logs(first[0].id)
@@ -328,13 +321,13 @@ def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start
 
     again = tarjama(ws, env, "translate", item, "--provider", "deepl")  # the same options: a new run, not the old one
     assert again.returncode == 1 and "run state: Failed" in again.stdout
-    assert len(runs_of("retry-item", ws, list(RETRIED))) == 2
+    assert len(runs_of("retry-item", ws, RETRIED)) == 2
 
     fixed = tarjama(ws, env, "translate", item, "--provider", "libre")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert "run state: Suspended" in fixed.stdout and len(runs_of("retry-item", ws, LIVE)) == 1
+    assert "run state: Suspended" in fixed.stdout and len(runs_of("retry-item", ws)) == 1
 
     other = tarjama(ws, env, "translate", item, "--provider", "libre", "--to", "de")
     assert other.returncode == 2 and other.stderr.count("\n") == 1
     assert "in review for fr, en" in other.stderr and "--to de,fr,en" in other.stderr
-    assert len(runs_of("retry-item", ws, LIVE)) == 1  # nothing merged, nothing started
+    assert len(runs_of("retry-item", ws)) == 1  # nothing merged, nothing started
