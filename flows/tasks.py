@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
 from flows.events import Milestone, emit_milestone
-from flows.quotas import ensure_quota_limits, quota_slot, quotas
+from flows.quotas import ensure_quota_limits, quota_slot, quotas, release_earlier_slots
 from tarjama.catalog import MEMORY_PROVIDER
 from tarjama.catalog_store import read_catalog
 from tarjama.context import Context
@@ -65,7 +65,10 @@ def translate_language(ctx: Context, item: Item, lang: str, mt: MTSettings, run_
     logger = get_run_logger()
     if quotas(mt, [*mt.chain, *mt.suggest_from]):
         ensure_quota_limits(mt, [*mt.chain, *mt.suggest_from])  # idempotent: the quota holds even before a deploy
-    engine = MTEngine(mt, slot=quota_slot(mt))
+        if given_back := release_earlier_slots(mt.state_dir, run_id):
+            logger.info("%s -> %s: %d provider slot(s) of this run's earlier process given back", item.slug, lang,
+                        given_back)
+    engine = MTEngine(mt, slot=quota_slot(mt, run_id))
     texts = texts_to_translate(ctx.workspace, item, lang)
     extra = f" (alternatives from {', '.join(mt.suggest_from)})" if mt.suggest_from else ""
     logger.info("%s -> %s: %d segment(s) to translate with %s%s", item.slug, lang, len(texts), ", ".join(mt.chain),

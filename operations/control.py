@@ -1,12 +1,13 @@
 """The review watcher of ``tarjama serve`` and ``tarjama watch``: fail overdue reviews, wake runs that have
-decisions waiting (a reviewer's decision itself is delivered by :mod:`operations.delivery`, runs are started by
-:mod:`operations.runs`)."""
+decisions waiting, give back the provider slots of runs that lost their worker (a reviewer's decision itself is
+delivered by :mod:`operations.delivery`, runs are started by :mod:`operations.runs`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flows.events import Milestone, emit_milestone
+from flows.quotas import held_slots
 from operations.delivery import wake
 from operations.run_api import Run, RunApi
 from operations.runs import runs_of
@@ -46,7 +47,7 @@ class ReviewWatch:
             raise
 
     def _look(self, api: RunApi) -> list[str]:
-        said = []
+        said = self._free_slots_of_lost_runs(api)
         for run in runs_of(api, None, None, frozenset({"PAUSED"})):
             workspace = _workspace_of(run, self.default_workspace)
             try:
@@ -61,6 +62,27 @@ class ReviewWatch:
                 said.append(_expire(api, workspace, run, deadline, waiting))
             elif review.pending and wake(api, run.id, events, review.pending[0].request):
                 said.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
+        return said
+
+
+    def _free_slots_of_lost_runs(self, api: RunApi) -> list[str]:
+        """Provider slots written down by runs that are no longer running (their worker died and the restart
+        automation rescheduled them, or they ended without giving a slot back): released now, not when their
+        lease runs out (a minute at least, during which the provider stalls for every other worker)."""
+        if self.default_workspace is None:
+            return []
+        held = held_slots(self.default_workspace.state_dir)
+        said = []
+        for run_id in sorted({slot.run_id for slot in held}):
+            run = api.run(run_id)
+            if run is not None and run.state.type == "RUNNING":
+                continue
+            lost = [slot for slot in held if slot.run_id == run_id]
+            for slot in lost:
+                api.release_lease(slot.lease_id)
+                slot.path.unlink(missing_ok=True)
+            said.append(f"{run.name if run else run_id}: {len(lost)} provider slot(s) given back "
+                        f"(the run is {run.state.name if run else 'gone'}, not drafting)")
         return said
 
 

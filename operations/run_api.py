@@ -155,6 +155,11 @@ class RunApi:
         self._raise_for(response)
         return Run.of(response.json())
 
+    def release_lease(self, lease_id: str) -> None:
+        """Give back the concurrency slots of a lease (a lease the server no longer knows is nothing to do)."""
+        response = self._post("v2/concurrency_limits/decrement-with-lease", {"lease_id": lease_id})
+        self._raise_for(response)
+
     def fail(self, run_id: str, message: str) -> None:
         """Set the run Failed with ``message``, whatever its state (as Prefect's client forces a state)."""
         response = self._post(f"flow_runs/{run_id}/set_state",

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, TomlConfigSettingsSource
 
 from tarjama.errors import InputError
@@ -112,8 +112,18 @@ class WorkersSettings(_Section):
     drafting: int = Field(4, ge=1, description="runs drafting at once across all workers (the pool's limit)")
     heartbeat_seconds: int = Field(30, ge=30, description="how often a drafting run tells the server it is alive")
     restart_after_seconds: int = Field(
-        90, ge=45, description="a run silent this long (its worker died) is rescheduled for another worker")
+        90, ge=90, description="a run silent this long (its worker died) is rescheduled for another worker; "
+                               "at least three heartbeats (Prefect's guidance: one late heartbeat is no death)")
     max_restarts: int = Field(3, ge=0, description="a run rescheduled more often than this fails (it may be the cause)")
+
+    @field_validator("restart_after_seconds")
+    @classmethod
+    def _three_heartbeats(cls, seconds: int, info: ValidationInfo) -> int:
+        heartbeat = info.data.get("heartbeat_seconds")
+        if heartbeat and seconds < 3 * heartbeat:
+            raise ValueError(f"must be at least three heartbeats ({3 * heartbeat} s with heartbeat_seconds = "
+                             f"{heartbeat}): one late heartbeat is not a dead worker")
+        return seconds
 
 
 class NotifySettings(_Section):

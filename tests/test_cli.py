@@ -323,7 +323,9 @@ def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share
     (["notify"], {"TARJAMA_NOTIFY_WEBHOOK": "hooks.example.org/secret-path"}, "--webhook must be an http"),
     (["deploy"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "does not answer"),
     (["watch"], {"PREFECT_API_URL": "http://127.0.0.1:9/api"}, "does not answer"),
-    (["deploy"], {"TARJAMA_WORKERS__DRAFTING": "0"}, "drafting"),
+    (["deploy"], {"TARJAMA_WORKERS_DRAFTING": "0"}, "[workers] drafting (tarjama.toml or TARJAMA_WORKERS_DRAFTING)"),
+    (["deploy"], {"TARJAMA_WORKERS_RESTART_AFTER_SECONDS": "95", "TARJAMA_WORKERS_HEARTBEAT_SECONDS": "40"},
+     "at least three heartbeats (120 s with heartbeat_seconds = 40)"),
 ])
 def test_topology_commands_refuse_bad_input_in_one_line(workspace, args, env, message) -> None:
     proc = in_process(workspace, *args, env=env)

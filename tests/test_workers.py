@@ -14,6 +14,7 @@ from pathlib import Path
 import polib
 import pytest
 
+from flows.quotas import held_slots
 from operations.stack import Child
 from tests.conftest import burst_item, free_port, make_workspace
 from tests.support.fake_service import FakeService
@@ -79,7 +80,7 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
     logs = tmp_path / "logs"
     (ws.root / "tarjama.toml").write_text(
         f"providers = [\"libre\"]\n[libre]\nmax_in_flight = {QUOTA}\n[mt]\ntimeout = 20\n"
-        "[workers]\ndrafting = 4\nheartbeat_seconds = 30\nrestart_after_seconds = 45\n"
+        "[workers]\ndrafting = 4\nheartbeat_seconds = 30\nrestart_after_seconds = 90\n"
         "[inbox]\nwatch_seconds = 1\n[review]\nwatch_seconds = 1\n", encoding="utf-8")  # [review] last: see below
     with postgres() as database, LoopbackMTServer("libre", latency=0.3) as libre, ChatWebhook() as chat:
         env = {**topology_env(tmp_path / "prefect-home", free_port(), database, poll=None), "TARJAMA_LIBRE_URL": libre.url}
@@ -119,8 +120,8 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                         return len(runs) == ITEMS and all(
                             r.state and r.state.name == "Suspended" for found in runs.values() for r in found)
 
-                    # the silent runs hold their pool slots until the heartbeat automation gives them back, and their
-                    # provider slots until their lease (60 s) runs out (see the README)
+                    # the silent runs hold their pool slots until the heartbeat automation reschedules them (90 s of
+                    # silence: three heartbeats), and their provider slots until then (see the README)
                     wait_for(all_waiting, 1080, "every item's run to be drafted and suspended for review", every=2)
                     runs = runs_by_item(client)
                     states = {name: client.read_flow_run_states(found[0].id) for name, found in runs.items()}
@@ -141,6 +142,12 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                 assert all(len({e.run_id for e in read(ws, f"dispatch-{n}") if isinstance(e, RunStarted)}) == 1
                            for n in range(ITEMS))
                 assert libre.max_in_flight <= QUOTA, f"{libre.max_in_flight} requests in flight, quota {QUOTA}"
+                # the dead runs' LibreTranslate slots were given back when they were rescheduled (by the watcher,
+                # or by the run's new process if it started first), not left to their leases; none is left held
+                given_back = [line for log in logs.glob("*.log") for line in log.read_text(errors="replace").splitlines()
+                              if "provider slot(s)" in line and "given back" in line]
+                assert given_back, "no provider slot of a dead run was given back"
+                assert held_slots(ws.state_dir) == []
 
                 wait_for(lambda: {f"dispatch-{n}" for n in range(ITEMS)} <= {
                     t.split(" ", 1)[0] for t in chat.texts() if "waits for review" in t},
