@@ -40,7 +40,7 @@ def seed_database(prefect_home: Path) -> bool:
     target = prefect_home / DATABASE
     if target.exists() or any(os.environ.get(name) for name in OWN_DATABASE):
         return False
-    template = _template()
+    template = migrated_template()
     if template is None:
         return False
     prefect_home.mkdir(parents=True, exist_ok=True)
@@ -55,8 +55,9 @@ def seed_database(prefect_home: Path) -> bool:
     return True
 
 
-def _template() -> Path | None:
-    """This Prefect version's migrated empty database, built on first use (one builder at a time)."""
+def migrated_template() -> Path | None:
+    """This Prefect version's migrated empty database, built on first use (one builder at a time); None when it
+    cannot be had."""
     folder = cache_dir()
     template = folder / f"prefect-{version('prefect')}-{DATABASE}"
     if template.is_file():
