@@ -1,8 +1,9 @@
 """The production topology for real: PostgreSQL, a Prefect server on it with basic authentication and CSRF
-protection, `tarjama deploy`, two process workers, `tarjama watch` and `tarjama notify`, against loopback
-LibreTranslate. Ten items arrive at once; one worker's machine dies (SIGKILL of its process group) while it
-drafts. Every item ends drafted and waiting for review with one run, the provider quota holds across the
-workers, the chat webhook hears of every waiting item, and approvals follow the channel rule."""
+protection, `tarjama deploy`, warm workers, `tarjama watch` and `tarjama notify`, against loopback
+LibreTranslate. Six items arrive at once (more than the pool runs at once); one worker's machine dies (SIGKILL
+of its processes) while it drafts. Every item ends drafted and waiting for review with one run, the dead runs'
+provider slots are given back, the provider quota holds across the workers, the chat webhook hears of every
+waiting item, and approvals follow the channel rule."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from tests.support.topology import (
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
-ITEMS = 10
+ITEMS = 6  # more than [workers] drafting (4): some wait for a slot while the first worker's die
 QUOTA = 2  # LibreTranslate requests in flight, both workers together
 
 
