@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from tarjama.item import Item
 
+HEADLINE = "headline"  # the headline's segment id (sentences are p<paragraph>.s<sentence>)
 TERMINATORS = ".!?؟…"
 CLOSERS = "\"'”’»)]}›"
 _BOUNDARY = re.compile(r"([" + re.escape(TERMINATORS) + r"]+[" + re.escape(CLOSERS) + r"]*)(\s+|$)")
@@ -72,7 +73,7 @@ def segment_item(item: Item) -> list[Segment]:
     """The headline (if any) and every sentence of every paragraph, with stable ids."""
     segments: list[Segment] = []
     if item.headline:
-        segments.append(Segment("headline", item.headline))
+        segments.append(Segment(HEADLINE, item.headline))
     for p_index, paragraph in enumerate(item.paragraphs, start=1):
         for s_index, sentence in enumerate(split_sentences(paragraph), start=1):
             segments.append(Segment(f"p{p_index}.s{s_index}", sentence))

@@ -18,7 +18,7 @@ from tarjama.catalog_store import read_catalog
 from tarjama.errors import InputError
 from tarjama.languages import SOURCE_LANGUAGE
 from tarjama.manifest import read_manifest
-from tarjama.segment import split_sentences
+from tarjama.segment import HEADLINE, split_sentences
 from tarjama.workspace import Workspace
 
 HEADLINE_FALLBACK_MAX = 110
@@ -67,7 +67,7 @@ def _version(entries, text_of, lang: str, common: dict) -> Version:
     paragraphs: dict[int, list[str]] = {}
     for entry in entries:
         text = text_of(entry).strip()
-        if entry.msgctxt == "headline":
+        if entry.msgctxt == HEADLINE:
             headline = text
             continue
         match = _SEGMENT_ID.match(entry.msgctxt or "")
