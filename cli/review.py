@@ -60,28 +60,41 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """QA findings of an item's translations; exit 1 when a critical one blocks approval."""
+    """QA findings of an item's translations and each segment's risk band; exit 1 when a critical finding blocks
+    approval."""
     import json
 
     from tarjama.context import Context
+    from tarjama.qa.item_risk import band_counts
 
     if lang is not None:
         check_lang(lang, field="--lang")
     ws = find_workspace(workspace)
     if not ws.item_dir(slug).is_dir():
         raise InputError(f"no catalogs for {slug!r}: see `tarjama status` for the items translated")
-    found = Context.load(ws).findings(slug, [lang] if lang else None)
+    ctx = Context.load(ws)
+    found = ctx.findings(slug, [lang] if lang else None)
     if lang and lang not in found:
         raise InputError(f"{slug} has no {lang} catalog; it has {', '.join(sorted(found)) or 'none'}")
     blocking = [f for findings in found.values() for f in findings if f.blocks]
+    risks = ctx.risks(slug, list(found))
+    unreviewed = ctx.risks(slug, list(found), unreviewed_only=True)
     if as_json:
         typer.echo(json.dumps({"slug": slug, "blocking": len(blocking),
-                               "findings": {k: [f.as_dict() for f in v] for k, v in found.items()}},
+                               "findings": {k: [f.as_dict() for f in v] for k, v in found.items()},
+                               "risk": {k: {segment: r.as_dict() for segment, r in v.items()} for k, v in risks.items()},
+                               "unreviewed_bands": {k: band_counts(v) for k, v in unreviewed.items()}},
                               ensure_ascii=False, indent=1))
     else:
         for findings in found.values():
             for finding in findings:
                 typer.echo(finding.line())
+        for k, v in unreviewed.items():
+            for segment, risk in v.items():
+                if risk.band.value != "low":
+                    typer.echo(f"{k} {segment} risk {risk.summary()}")
+            bands = band_counts(v)
+            typer.echo(f"{k}: {sum(bands.values())} unreviewed segment(s): " + ", ".join(f"{n} {b}" for b, n in bands.items()))
         counts = ", ".join(f"{k}: {len(v)} finding(s)" for k, v in found.items())
         typer.echo(f"{slug}: {counts or 'no catalog'}; {len(blocking)} blocking approval"
                    + (" (fix them, or approve with --override SEGMENT:CHECK=REASON)" if blocking else ""))
@@ -100,6 +113,20 @@ def mark_reviewed_command(slug: str, lang: LangOption, reviewer: ReviewerOption,
     marked = mark_reviewed(find_workspace(workspace), slug, lang, list(segments or []), reviewer=reviewer)
     typer.echo(f"{slug} {lang}: {len(marked)} segment(s) marked reviewed" + (f" ({', '.join(marked)})" if marked else "")
                + f"; approve with `tarjama approve {slug} --lang {lang} --reviewer \"{reviewer}\"`")
+
+
+@app.command("accept-low-risk")
+def accept_low_risk_command(slug: str, lang: LangOption, reviewer: ReviewerOption,
+                            workspace: WorkspaceOption = None) -> None:
+    """Accept the unreviewed low-risk segments of a language together ([review] policy = "by-exception"):
+    recorded in the review log and the catalog; the others are reviewed one by one."""
+    from tarjama.context import Context
+    from tarjama.review.events import Channel
+    from tarjama.review.low_risk import accept_low_risk
+
+    check_lang(lang, field="--lang")
+    accepted = accept_low_risk(Context.load(find_workspace(workspace)), slug, lang, reviewer, Channel.CLI)
+    typer.echo(accepted.summary(slug, lang))
 
 
 @app.command("request-changes")

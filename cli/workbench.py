@@ -52,28 +52,47 @@ def report(
     since: Annotated[str | None, typer.Option(help="Only approvals on or after this date (YYYY-MM-DD, UTC).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV output.")] = False,
+    risk: Annotated[bool, typer.Option("--risk", help="Per risk band too: does \"low\" deserve its name?")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Post-edit figures per provider and language: chrF and TER between draft and approved text, unchanged share."""
+    """Post-edit figures per provider and language: chrF and TER between draft and approved text, unchanged share;
+    with --risk, per band: segments read one by one, the share reviewers changed, mean post-edit chrF."""
+    from tarjama.post_edit import report as post_edit_report
+    from tarjama.post_edit import risk_report
+
+    ws, day = find_workspace(workspace), since_date(since)
+    if risk:
+        rows = [s.as_dict() for s in risk_report(ws, day)]
+        header = f"{'provider':<12} {'lang':<4} {'band':<6} {'segments':>8} {'changed':>8} {'chrF':>6} {'in bulk':>8}"
+        lines = [f"{r['provider']:<12} {r['lang']:<4} {r['band']:<6} {r['segments']:>8} {r['changed']:>8.0%} "
+                 f"{r['mean_chrf']:>6.1f} {r['accepted_in_bulk']:>8}" for r in rows]
+        lines.append("segments: read one by one; changed: share a reviewer changed; chrF: mean, draft against "
+                     "approved; in bulk: accepted with the low-risk ones (not in the figures)")
+        _table(rows, "bands", since, as_json, as_csv, "no approved draft with a risk band recorded", header, lines)
+        return
+    rows = [s.as_dict() for s in post_edit_report(ws, day)]
+    header = f"{'provider':<12} {'lang':<4} {'segments':>8} {'unchanged':>9} {'chrF':>6} {'TER':>6}"
+    lines = [f"{r['provider']:<12} {r['lang']:<4} {r['segments']:>8} {r['unchanged']:>9.0%} {r['chrf']:>6.1f} "
+             f"{r['ter']:>6.1f}" for r in rows]
+    _table(rows, "scores", since, as_json, as_csv, "no approval recorded", header, lines)
+
+
+def _table(rows: list[dict], key: str, since: str | None, as_json: bool, as_csv: bool, empty: str, header: str,
+           lines: list[str]) -> None:
+    """A report's rows as JSON (``{"since", key: rows}``), CSV, or a table for people."""
     import csv
     import json
 
-    from tarjama.post_edit import report as post_edit_report
-
-    rows = [s.as_dict() for s in post_edit_report(find_workspace(workspace), since_date(since))]
     if as_json:
-        typer.echo(json.dumps({"since": since, "scores": rows}, indent=1))
+        typer.echo(json.dumps({"since": since, key: rows}, indent=1))
     elif as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=["provider", "lang", "segments", "unchanged", "chrf", "ter"])
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["provider", "lang"])
         writer.writeheader()
         writer.writerows(rows)
     elif not rows:
-        typer.echo("no approval recorded" + (f" since {since}" if since else ""))
+        typer.echo(empty + (f" since {since}" if since else ""))
     else:
-        typer.echo(f"{'provider':<12} {'lang':<4} {'segments':>8} {'unchanged':>9} {'chrF':>6} {'TER':>6}")
-        for r in rows:
-            typer.echo(f"{r['provider']:<12} {r['lang']:<4} {r['segments']:>8} {r['unchanged']:>9.0%} "
-                       f"{r['chrf']:>6.1f} {r['ter']:>6.1f}")
+        typer.echo("\n".join([header, *lines]))
 
 
 @app.command("export")

@@ -24,7 +24,9 @@ log = get_logger("tarjama.events")
 class Milestone(StrEnum):
     WAITING = "tarjama.review.waiting"
     OVERDUE = "tarjama.review.overdue"
+    REMINDER = "tarjama.review.reminder"
     DECIDED = "tarjama.review.decided"
+    CHANGES_REQUESTED = "tarjama.review.changes-requested"
     PUBLISHED = "tarjama.published"
     PUBLICATION_FAILED = "tarjama.publication.failed"
     INBOX_REFUSED = "tarjama.inbox.refused"

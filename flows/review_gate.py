@@ -27,6 +27,7 @@ from tarjama.catalog import approval_blockers, count_entries
 from tarjama.catalog_store import read_catalog
 from tarjama.context import Context
 from tarjama.errors import CatalogError, InputError, TarjamaError
+from tarjama.qa.item_risk import band_counts
 from tarjama.review import events as review_log
 from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_request, record_timeout
 from tarjama.review.events import Channel, now_utc
@@ -82,8 +83,13 @@ def review_description(ctx: Context, slug: str, waiting: list[str], deadline: dt
     if last:
         lines += ["Last decisions:", ""] + [f"- {escape_markdown(e.lang)}: {escape_markdown(e.describe())}"
                                             for e in last] + [""]
-    lines += ["| language | reviewed | drafted (fuzzy) | untranslated | catalog |", "|---|---|---|---|---|"]
+    lines += ["| language | reviewed | drafted (fuzzy) | to review: high / medium / low risk | untranslated | catalog |",
+              "|---|---|---|---|---|---|"]
     problems = []
+    try:
+        risks = ctx.risks(slug, waiting, unreviewed_only=True)
+    except TarjamaError:
+        risks = {}
     for lang in waiting:
         path = workspace.catalog_path(slug, lang)
         try:
@@ -94,7 +100,9 @@ def review_description(ctx: Context, slug: str, waiting: list[str], deadline: dt
         rel = workspace.relative(path)
         if po is not None:
             c = count_entries(po)
-            lines.append(f"| {lang} | {c.reviewed}/{c.total} | {c.drafted} | {c.untranslated} | `{rel}` |")
+            bands = band_counts(risks.get(lang, {}))
+            lines.append(f"| {lang} | {c.reviewed}/{c.total} | {c.drafted} | {bands['high']} / {bands['medium']} / "
+                         f"{bands['low']} | {c.untranslated} | `{rel}` |")
         blockers = approval_blockers(po)
         if blockers:
             problems.append(f"- **{lang}**: " + "; ".join(escape_markdown(b) for b in blockers[:8])

@@ -19,16 +19,16 @@ from prefect.context import TaskRunContext
 
 from flows.events import Milestone, emit_milestone
 from flows.quotas import ensure_quota_limits, quota_slot, quotas, release_earlier_slots
-from tarjama.catalog import MEMORY_PROVIDER
 from tarjama.catalog_store import read_catalog
 from tarjama.context import Context
 from tarjama.drafting import LanguageDrafts, LanguageResult, draft_language, texts_to_translate, write_drafts
 from tarjama.errors import TarjamaError
 from tarjama.item import Item
-from tarjama.machine_drafts import read_machine_drafts
+from tarjama.machine_drafts import MEMORY_PROVIDER, read_machine_drafts
 from tarjama.mt.engine import MTEngine
 from tarjama.mt.settings import MTSettings
 from tarjama.post_edit import pairs, score
+from tarjama.publish.site import html_pages
 from tarjama.review.decisions import Taken, take_pending
 from tarjama.review.events import Outcome, Published, PublishFailed
 from tarjama.textutil import escape_markdown
@@ -145,10 +145,15 @@ def _announce(ctx: Context, slug: str, run_id: str, taken: Taken) -> None:
         emit_milestone(Milestone.DECIDED, settings, slug, [made.lang], f"{slug} {made.lang}: {made.describe(2)}",
                        run_id=run_id, outcome=made.outcome.value, reviewer=made.reviewer, channel=made.channel.value,
                        request=made.request)
+        if made.outcome is Outcome.CHANGES_REQUESTED:  # a notice of its own: editors follow it, not every decision
+            emit_milestone(Milestone.CHANGES_REQUESTED, settings, slug, [made.lang],
+                           f"{slug} {made.lang}: {made.describe(2)}", run_id=run_id, reviewer=made.reviewer,
+                           note=made.note)
     for event in taken.published:
         if isinstance(event, Published):
+            pages = [f"{settings.site.url.rstrip('/')}/{page}" for page in html_pages(ctx.workspace, event.paths)]
             emit_milestone(Milestone.PUBLISHED, settings, slug, [event.lang],
-                           f"{slug} {event.lang}: published version {event.version}", run_id=run_id,
+                           " ".join([f"{slug} {event.lang}: published version {event.version}", *pages]), run_id=run_id,
                            version=str(event.version), paths=", ".join(event.paths))
         else:
             emit_milestone(Milestone.PUBLICATION_FAILED, settings, slug, [event.lang],

@@ -15,6 +15,7 @@ from tarjama.errors import TarjamaError
 from tarjama.review import events as review_log
 from tarjama.review.decisions import record_timeout
 from tarjama.review.events import now_utc
+from tarjama.review.reminders import record_reminder, reminder_due
 from tarjama.review.state import fold, waiting_in_run
 from tarjama.settings import load_settings
 from tarjama.workspace import Workspace, find_workspace
@@ -60,7 +61,11 @@ class ReviewWatch:
             deadline, waiting = waiting_in_run(events, run.id)
             if deadline is not None and deadline <= now_utc():
                 said.append(_expire(api, workspace, run, deadline, waiting))
-            elif review.pending and wake(api, run.id, events, review.pending[0].request):
+                continue
+            if deadline is not None and reminder_due(events, run.id, deadline, waiting,
+                                                     load_settings(workspace.config_file), now_utc()):
+                said.append(_remind(workspace, run, deadline, waiting))
+            if review.pending and wake(api, run.id, events, review.pending[0].request):
                 said.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
         return said
 
@@ -94,6 +99,16 @@ def _expire(api: RunApi, workspace: Workspace, run: Run, deadline: dt.datetime, 
                    f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
                    f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=run.id)
     return f"{run.name}: {message}"
+
+
+def _remind(workspace: Workspace, run: Run, deadline: dt.datetime, waiting: list[str]) -> str:
+    record_reminder(workspace, run.name, run.id, waiting, deadline)  # first: a reminder is sent at most once
+    left = max(0, int((deadline - now_utc()).total_seconds() // 60))
+    text = (f"{run.name}: review due in {left} min ({deadline:%Y-%m-%d %H:%M} UTC), still waiting for "
+            f"{', '.join(waiting)}")
+    emit_milestone(Milestone.REMINDER, load_settings(workspace.config_file), run.name, waiting, text, run_id=run.id,
+                   deadline=deadline.isoformat())
+    return text
 
 
 def _workspace_of(run: Run, default: Workspace | None) -> Workspace:

@@ -1,11 +1,13 @@
 """``tarjama notify``: Prefect automations that post to a chat webhook at the review milestones.
 
-Four automations, created or replaced idempotently, each calling one Prefect
+Seven automations, created or replaced idempotently, each calling one Prefect
 Webhook block (``tarjama-notify``) when its event arrives
-(:mod:`flows.events`): a language waits for review, a review is overdue, a
-publication failed, an inbox item was refused. The body is ``{"text": "..."}``, the shape Slack's and
-Mattermost's incoming webhooks take (Microsoft Teams' Workflows webhooks want an
-Adaptive Card instead: point them at a Slack-compatible relay, or edit the
+(:mod:`flows.events`): a language waits for review, a review nears its deadline
+(once), a review is overdue, changes were requested (with the note), a language
+was published (with its pages), a publication failed, an inbox item was refused.
+The body is ``{"text": "..."}``, the shape Slack's and Mattermost's incoming
+webhooks take (Microsoft Teams' Workflows webhooks want an Adaptive Card
+instead: point them at a Slack-compatible relay, or edit the
 automation's payload in the Prefect UI). The URL is a secret: it is stored in
 the block (Prefect keeps secret fields out of its UI and logs), never printed.
 """
@@ -28,13 +30,16 @@ PAYLOAD = '{"text": {{ event.payload.text | tojson }}}'
 NOTIFIED = {
     "tarjama: notify when a language waits for review": Milestone.WAITING,
     "tarjama: notify when a review is overdue": Milestone.OVERDUE,
+    "tarjama: remind reviewers before a deadline": Milestone.REMINDER,
+    "tarjama: notify when changes are requested": Milestone.CHANGES_REQUESTED,
+    "tarjama: notify when a language is published": Milestone.PUBLISHED,
     "tarjama: notify when a publication fails": Milestone.PUBLICATION_FAILED,
     "tarjama: notify when an inbox item is refused": Milestone.INBOX_REFUSED,
 }
 
 
 def ensure_notifications(url: str) -> list[str]:
-    """Save the webhook block and create or replace the four automations; one line per thing done."""
+    """Save the webhook block and create or replace the automations; one line per thing done."""
     block = Webhook(url=SecretStr(check_webhook(url)), method="POST",
                     headers={"Content-Type": "application/json"})
     block_id = block.save(BLOCK_NAME, overwrite=True)

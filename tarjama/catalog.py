@@ -31,6 +31,7 @@ import polib
 
 from tarjama import __version__
 from tarjama.languages import SOURCE_LANGUAGE
+from tarjama.machine_drafts import MEMORY_PROVIDER
 from tarjama.segment import Segment
 
 FUZZY = "fuzzy"
@@ -39,10 +40,10 @@ FAILED_NOTE = "machine translation failed: "
 PREVIOUS_NOTE = "previous translation: "
 COPIED_NOTE = "copied from the source: nothing to translate"
 MEMORY_NOTE = "translation memory: "
-MEMORY_PROVIDER = "memory"
-APPROVED_BY, APPROVED_AT, APPROVED_DIGEST, REVIEW_NOTE, APPROVED_VIA = (
+RISK_NOTE = "risk: "
+APPROVED_BY, APPROVED_AT, APPROVED_DIGEST, REVIEW_NOTE, APPROVED_VIA, FIRST_APPROVED_BY = (
     "X-Tarjama-Approved-By", "X-Tarjama-Approved-At", "X-Tarjama-Approved-Digest", "X-Tarjama-Review-Note",
-    "X-Tarjama-Approved-Via")
+    "X-Tarjama-Approved-Via", "X-Tarjama-First-Approved-By")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,22 @@ class _Match:
 
 def is_reviewed(entry: polib.POEntry) -> bool:
     return bool(entry.msgstr) and FUZZY not in entry.flags
+
+
+def note_risks(po: polib.POFile, summaries: Mapping[str, str]) -> bool:
+    """Write each unreviewed segment's risk (``high (negation)``, by segment id) into its entry as an extracted
+    comment (``#. risk: high (negation)``, replacing an older one), so PO editors show it; a reviewed entry is left
+    as its reviewer saved it. True when anything changed."""
+    changed = False
+    for entry in po:
+        summary = summaries.get(entry.msgctxt or "")
+        if entry.obsolete or summary is None or is_reviewed(entry):
+            continue
+        lines = [line for line in (entry.comment or "").splitlines() if not line.startswith(RISK_NOTE)]
+        comment = "\n".join([*lines, f"{RISK_NOTE}{summary}"])
+        if comment != entry.comment:
+            entry.comment, changed = comment, True
+    return changed
 
 
 def segments_needing_mt(po: polib.POFile | None, segments: Iterable[Segment]) -> list[Segment]:

@@ -16,6 +16,9 @@ import polib
 
 from tarjama.catalog_store import read_item_catalogs
 from tarjama.glossary import Glossary, load_glossary
+from tarjama.machine_drafts import read_machine_drafts
+from tarjama.qa.item_risk import item_risks
+from tarjama.qa.risk import Risk
 from tarjama.qa.run import Finding, check_item
 from tarjama.settings import Settings, load_settings
 from tarjama.workspace import Workspace
@@ -41,3 +44,14 @@ class Context:
         their lock)."""
         catalogs = read_item_catalogs(self.workspace.item_dir(slug), instead=replace)
         return check_item(catalogs, langs, glossary=self.glossary, off=self.settings.qa.off)
+
+    def risks(self, slug: str, langs: Iterable[str] | None = None, *,
+              replace: Mapping[str, polib.POFile] | None = None, unreviewed_only: bool = False
+              ) -> dict[str, dict[str, Risk]]:
+        """Each translated (or each still unreviewed) segment's risk band and reasons, per language of an item (see
+        :mod:`tarjama.qa.risk`)."""
+        catalogs = read_item_catalogs(self.workspace.item_dir(slug), instead=replace)
+        wanted = [lang for lang in (langs if langs is not None else catalogs) if lang in catalogs]
+        findings = check_item(catalogs, wanted, glossary=self.glossary, off=self.settings.qa.off)
+        machine = {lang: read_machine_drafts(self.workspace.catalog_path(slug, lang)) for lang in wanted}
+        return item_risks(catalogs, findings, machine, wanted, unreviewed_only=unreviewed_only)

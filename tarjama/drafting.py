@@ -22,17 +22,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tarjama.catalog import MEMORY_PROVIDER, CatalogCounts, Draft, count_entries, merge_drafts, segments_needing_mt
+from tarjama.catalog import CatalogCounts, Draft, count_entries, merge_drafts, note_risks, segments_needing_mt
 from tarjama.catalog_store import Edit, read_catalog, update_catalog
 from tarjama.context import Context
 from tarjama.errors import InputError
 from tarjama.fsio import locked
 from tarjama.item import Item
-from tarjama.machine_drafts import record_machine_drafts
+from tarjama.machine_drafts import MEMORY_PROVIDER, record_machine_drafts, record_risks
 from tarjama.manifest import write_manifest
 from tarjama.memory import exact
 from tarjama.mt.engine import MTEngine, Progress
 from tarjama.mt.sources import Source
+from tarjama.qa.item_risk import band_counts
 from tarjama.review.decisions import claim_item
 from tarjama.segment import Segment, segment_item
 from tarjama.usage_log import record_usage, usage_checkpoint
@@ -57,6 +58,7 @@ class LanguageResult:
     requests: int = 0
     chain: tuple[str, ...] = ()
     usage: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)  # per provider, this run
+    risk: dict[str, int] = dataclasses.field(default_factory=dict)  # unreviewed segments per band, once all are written
 
     @property
     def new_drafts(self) -> int:
@@ -176,11 +178,35 @@ def usage_of(engine: MTEngine, lang: str) -> dict[str, dict[str, int]]:
 
 def write_drafts(ctx: Context, item: Item, drafted: Mapping[str, LanguageDrafts], chain: Sequence[str],
                  run_id: str) -> list[LanguageResult]:
-    """Step 3: the item's manifest, then each language's drafts merged into its catalog."""
+    """Step 3: the item's manifest, then each language's drafts merged into its catalog, then every unreviewed
+    segment's risk written beside it (once all languages are in: a language's translation is evidence for the
+    other's)."""
     write_manifest(ctx.workspace, item, list(drafted))
-    return [write_language(ctx.workspace, item, lang, found.drafts, chain=chain, usage=found.usage, run=run_id,
-                           attempt=found.attempt)
-            for lang, found in drafted.items()]
+    results = [write_language(ctx.workspace, item, lang, found.drafts, chain=chain, usage=found.usage, run=run_id,
+                              attempt=found.attempt)
+               for lang, found in drafted.items()]
+    counts = mark_risks(ctx, item.slug, {lang: found.drafts for lang, found in drafted.items()})
+    return [dataclasses.replace(result, risk=counts.get(result.lang, {})) for result in results]
+
+
+def mark_risks(ctx: Context, slug: str, drafted: Mapping[str, Mapping[str, Draft]]) -> dict[str, dict[str, int]]:
+    """Each unreviewed segment's risk into its catalog (``#. risk: ...``, under the catalog's lock: a translator
+    who reviewed it meanwhile keeps their entry as saved) and into the record of this run's machine drafts; the
+    unreviewed segments per band, per language."""
+    risks = ctx.risks(slug, list(drafted), unreviewed_only=True)
+    for lang, found in risks.items():
+        summaries = {segment: risk.summary() for segment, risk in found.items()}
+
+        def change(edit: Edit, summaries: dict[str, str] = summaries) -> None:
+            if edit.po is not None:
+                edit.changed = note_risks(edit.po, summaries)
+
+        path = ctx.workspace.catalog_path(slug, lang)
+        update_catalog(path, change)
+        po = read_catalog(path)
+        by_source = {e.msgid: found[e.msgctxt].as_dict() for e in po or [] if e.msgctxt in found and not e.obsolete}
+        record_risks(path, {source: risk for source, risk in by_source.items() if source in drafted.get(lang, {})})
+    return {lang: band_counts(found) for lang, found in risks.items()}
 
 
 def write_language(workspace: Workspace, item: Item, lang: str, drafts: dict[str, Draft],

@@ -177,6 +177,10 @@ _TextDates.yaml_implicit_resolvers = {
 }
 
 
+FOUR_EYES = "four-eyes"  # two different reviewers approve before publication
+REVIEW_POLICIES = ("standard", FOUR_EYES)
+
+
 def _parse_markdown(path: Path, text: str, timezone: str) -> dict[str, Any]:
     handler = _FrontMatter()
     if handler.detect(text) and len(handler.FM_BOUNDARY.findall(text)) < 2:
@@ -207,12 +211,17 @@ def _parse_markdown(path: Path, text: str, timezone: str) -> dict[str, Any]:
     slug = _text_field(path, meta, "slug")
     if slug is not None:
         check_slug(slug, field=f"{path}: front matter field 'slug'")
+    review = _text_field(path, meta, "review")
+    if review is not None and review not in REVIEW_POLICIES:
+        raise InputError(f"{path}: front matter field 'review' is {review[:40]!r}; write one of "
+                         f"{', '.join(REVIEW_POLICIES)} (four-eyes: two different reviewers approve)")
     return {
         "headline": normalise_whitespace(headline) if headline else None,
         "date": _date_field(path, meta.get("date"), "date", timezone),
         "source_url": _url_field(path, meta, "source_url"),
         "section": _text_field(path, meta, "section"),
         "slug": slug,
+        "review": None if review == "standard" else review,
         "paragraphs": _paragraphs(body),
     }
 

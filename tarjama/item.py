@@ -22,6 +22,7 @@ class Item:
     date: str | None = None
     source_url: str | None = None
     uri: str | None = None
+    review: str | None = None  # the item's own review policy from its front matter: "four-eyes"
 
     @property
     def text_digest(self) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 from tarjama.fsio import ParsedFiles, atomic_write_text, locked
 
+MEMORY_PROVIDER = "memory"  # the provider named on a draft the translation memory gave
+
 
 def machine_drafts_path(catalog: Path) -> Path:
     return catalog.with_suffix(".mt.json")
@@ -48,3 +50,16 @@ def record_machine_drafts(catalog: Path, drafts: Mapping[str, Any], at: str) -> 
         known = dict(read_machine_drafts(catalog))
         known.update(fresh)
         atomic_write_text(path, json.dumps(known, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+
+
+def record_risks(catalog: Path, risks: Mapping[str, dict[str, Any]]) -> None:
+    """Keep the risk each machine draft had when it was written (keyed by source text), so ``tarjama report
+    --risk`` can tell whether the segments banded low went out unchanged."""
+    path = machine_drafts_path(catalog)
+    with locked(path.with_name(f".{path.name}.lock"), f"machine drafts {path}", timeout=10):
+        known = dict(read_machine_drafts(catalog))
+        fresh = {source: {**known[source], "risk": risk} for source, risk in risks.items()
+                 if source in known and known[source].get("risk") != risk}
+        if fresh:
+            known.update(fresh)
+            atomic_write_text(path, json.dumps(known, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

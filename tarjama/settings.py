@@ -88,6 +88,15 @@ class ReviewSettings(_Section):
     require_authenticated: bool = Field(
         False, description="accept approvals only from reviewers logged in to the review desk (not a name typed "
                            "into the CLI or the Prefect UI)")
+    policy: Literal["every-segment", "by-exception"] = Field(
+        "every-segment", description="every-segment: each segment reviewed one by one; by-exception: a reviewer "
+                                     "may accept the low-risk segments of a language together, in one action")
+    four_eyes_sections: list[str] = Field(
+        [], description="sections whose items need two different reviewers' approvals (an item's front matter "
+                        "`review: four-eyes` asks the same)")
+    remind_before_minutes: float = Field(
+        60, ge=0, description="a review still waiting this long before its deadline notifies the reviewers, once "
+                              "(0: no reminder)")
 
 
 class InboxSettings(_Section):

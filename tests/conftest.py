@@ -136,6 +136,16 @@ def mymemory():
     yield from _server("mymemory", hang_seconds=2.0)
 
 
+@pytest.fixture
+def engine():
+    """An engine whose loopback LibreTranslate answers as ``tests.support.risk_item`` says (drafts of known risk)."""
+    from tarjama.mt.engine import MTEngine
+    from tests.support.risk_item import ANSWERS
+
+    with LoopbackMTServer("libre", answers=ANSWERS) as server:
+        yield MTEngine(settings_for(server))
+
+
 def settings_for(*servers: LoopbackMTServer | tuple[str, str], **overrides) -> MTSettings:
     """MT settings pointing the named providers at loopback servers, with test-sized delays."""
     providers = {}

@@ -33,8 +33,10 @@ from tarjama.desk.reviewers import Reviewer, dummy_hash, load_reviewers, verify_
 from tarjama.desk.sessions import COOKIE, MAX_AGE_SECONDS, Session, SessionStore
 from tarjama.editing import StaleEditError, save_segment, segment_views, view_dict
 from tarjama.errors import InputError, TarjamaError
+from tarjama.publish.site import html_pages
 from tarjama.review.decisions import ApprovalRefused, precheck_decision
 from tarjama.review.events import Channel, Decision
+from tarjama.review.low_risk import BY_EXCEPTION, accept_low_risk
 from tarjama.review.report import DecisionReport, ExitStatus
 from tarjama.review.request import DecisionRequest
 from tarjama.review.state import item_review
@@ -214,7 +216,7 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
                                                "lang_filter": lang})
 
     @app.get("/review/{slug}/{lang}", response_class=HTMLResponse)
-    async def review_page(request: Request, slug: str, lang: str):
+    async def review_page(request: Request, slug: str, lang: str, band: str | None = None, order: str | None = None):
         session, reviewer = require(request, lang)
         try:
             if not workspace.item_dir(slug).is_dir():
@@ -228,8 +230,12 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
         published = (workspace.published / lang / f"{slug}.html").exists()
         aids = await run_in_threadpool(page_aids, workspace, slug, lang)
         blocking = [f for aid in aids.values() for f in aid.findings if f["blocks"]]
-        return render(request, "review.html", {
-            "slug": slug, "lang": lang, "segments": segments, "counts": counts, "reviewer": reviewer,
+        ctx = Context.load(workspace)
+        risks = (await run_in_threadpool(ctx.risks, slug, [lang])).get(lang, {})
+        view = risk_view(segments, risks, band, order)
+        return render(request, "review.html", {**view, "policy": ctx.settings.review.policy,
+                                               "by_exception": ctx.settings.review.policy == BY_EXCEPTION,
+            "slug": slug, "lang": lang, "counts": counts, "reviewer": reviewer,
             "csrf": session.csrf, "state": state, "state_text": state.describe(slug) if state else None,
             "published": published, "approved_by": meta.get("X-Tarjama-Approved-By"), "aids": aids,
             "findings": sum(len(a.findings) for a in aids.values()), "blocking": blocking,
@@ -261,6 +267,22 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
             return JSONResponse({"segment": view_dict(view), "counts": counts.__dict__, "aids": {"findings": findings}})
         return RedirectResponse(f"/review/{slug}/{lang}#seg-{segment_id}", status_code=303)
 
+    @app.post("/review/{slug}/{lang}/accept-low-risk", response_class=HTMLResponse)
+    async def accept_low(request: Request, slug: str, lang: str):
+        session, reviewer = require(request, lang)
+        form = await checked_form(request, session)
+        shown = [s for s in form.get("segments", "").split(",") if s]
+        if not shown:
+            raise Denied(400, "No segment was shown as low risk: reload the page.")
+        try:
+            accepted = await run_in_threadpool(accept_low_risk, Context.load(workspace), slug, lang, reviewer.name,
+                                               Channel.DESK, shown)
+        except InputError as error:
+            raise Denied(409, str(error)) from None
+        return render(request, "message.html", {"title": "Low-risk segments accepted", "reviewer": reviewer,
+                                                "csrf": session.csrf, "message": accepted.summary(slug, lang), "ok": True,
+                                                "back": f"/review/{slug}/{lang}", "back_text": "Back to the review"})
+
     @app.post("/review/{slug}/{lang}/decision", response_class=HTMLResponse)
     async def decision(request: Request, slug: str, lang: str):
         session, reviewer = require(request, lang)
@@ -290,17 +312,25 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
     return app
 
 
+BANDS = ("high", "medium", "low")
+
+
+def risk_view(segments: list, risks: dict, band: str | None, order: str | None) -> dict:
+    """The review page's segments as the reviewer asked for them (one band only; highest risk first), with the
+    counts per band of the unreviewed ones and the low-risk ones a by-exception acceptance would take."""
+    unreviewed = [s for s in segments if s.state == "fuzzy" and s.id in risks]
+    counts = {b: sum(1 for s in unreviewed if risks[s.id].band.value == b) for b in BANDS}
+    shown = [s for s in segments if band not in BANDS or (s.id in risks and risks[s.id].band.value == band)]
+    if order == "risk":
+        shown = sorted(shown, key=lambda s: -risks[s.id].band.rank if s.id in risks else 1)
+    return {"segments": shown, "risks": risks, "risk_counts": counts, "band_filter": band if band in BANDS else None,
+            "order": "risk" if order == "risk" else None,
+            "low_unreviewed": [s.id for s in unreviewed if risks[s.id].band.value == "low"]}
+
+
 def _published_links(workspace: Workspace, paths: list[str]) -> list[tuple[str, str]]:
     """Desk links to the published pages among ``paths`` (files that exist), the translation first."""
-    links = []
-    for path in paths:
-        try:
-            relative = (workspace.root / path).relative_to(workspace.published).as_posix()
-        except ValueError:
-            continue
-        if relative.endswith(".html"):
-            links.append((f"/published/{relative}", relative))
-    return links
+    return [(f"/published/{page}", page) for page in html_pages(workspace, paths)]
 
 
 def _same_origin(request: Request) -> bool:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from tarjama.catalog import approval_blockers
 from tarjama.catalog_store import read_catalog
+from tarjama.context import Context
 from tarjama.errors import CatalogError
 from tarjama.manifest import read_manifest
 from tarjama.publish.version import fallback_headline
+from tarjama.qa.item_risk import band_counts
 from tarjama.review.state import ReviewState
 from tarjama.status import RunStates, collect_status
 from tarjama.workspace import Workspace
@@ -27,11 +29,13 @@ class QueueRow:
     changes_requested: bool
     overdue: bool
     run_state: str | None
+    risk: dict[str, int]  # the unreviewed segments per band, high first
 
 
 def waiting_queue(workspace: Workspace, languages: tuple[str, ...], lang_filter: str | None = None,
                   run_states: RunStates | None = None) -> list[QueueRow]:
     rows = []
+    ctx = Context.load(workspace)
     for status in collect_status(workspace, run_states):
         if status.lang not in languages or (lang_filter and status.lang != lang_filter):
             continue
@@ -43,9 +47,11 @@ def waiting_queue(workspace: Workspace, languages: tuple[str, ...], lang_filter:
             po, blockers = None, [str(error)]
         else:
             blockers = approval_blockers(po)
+        risk = band_counts(ctx.risks(status.slug, [status.lang], unreviewed_only=True).get(status.lang, {})) if po else {}
         rows.append(QueueRow(status.slug, _title(workspace, status.slug, po), status.lang, status.reviewed,
                              status.total, blockers, status.review_since or "", status.review,
-                             status.review_state == ReviewState.CHANGES_REQUESTED, status.overdue, status.run_state))
+                             status.review_state == ReviewState.CHANGES_REQUESTED, status.overdue, status.run_state,
+                             risk))
     return sorted(rows, key=lambda r: r.since, reverse=True)
 
 

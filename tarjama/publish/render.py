@@ -66,8 +66,15 @@ def provenance(v: Version) -> str:
     w = words(v.lang)
     if v.reviewer is None:
         return w["original"]
-    return w["provenance"].format(providers=", ".join(v.providers) or "MT", reviewer=v.reviewer,
+    return w["provenance"].format(providers=", ".join(v.providers) or "MT", reviewer=reviewer_names(v),
                                   date=long_date(v.reviewed_at, v.lang) or v.reviewed_at or "")
+
+
+def reviewer_names(v: Version) -> str:
+    """The reviewers as the page's language lists them (Babel): "Samia et Karim", "Samia and Karim"."""
+    from babel.lists import format_list
+
+    return format_list(list(v.reviewers), locale=v.lang) if v.reviewers else ""
 
 
 def reviewer_channel(via: str | None) -> str:
@@ -91,6 +98,7 @@ def render_markdown(p: Published) -> str:
     front = {
         "title": v.headline, "date": v.date or p.firstcreated, "lastmod": p.versioncreated, "lang": v.lang,
         "slug": v.slug, "translationKey": v.slug, "source_url": v.source_url, "reviewed_by": v.reviewer,
+        "first_reviewed_by": v.first_reviewer,
         "reviewed_at": v.reviewed_at, "reviewed_via": v.reviewed_via, "version": p.number, "draft": False,
     }
     front = {k: val for k, val in front.items() if val is not None}
@@ -134,8 +142,8 @@ def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> di
         doc["altids"] = [{"role": "source-url", "value": v.source_url}]
     sources = []
     if v.reviewer:
-        sources.append({"name": v.reviewer, "role": "reviewer"})
-        doc["ednote"] = (f"Machine translation from Arabic reviewed by {v.reviewer} on {v.reviewed_at}"
+        sources += [{"name": name, "role": "reviewer"} for name in v.reviewers]
+        doc["ednote"] = (f"Machine translation from Arabic reviewed by {' and '.join(v.reviewers)} on {v.reviewed_at}"
                          f"{reviewer_channel(v.reviewed_via)}.")
     sources += [{"name": provider, "role": "machine-translation"} for provider in v.providers]
     if v.source_url:
@@ -180,8 +188,8 @@ def render_feed(lang: str, published: list[Published], site_url: str) -> str:
         entry.published(p.firstcreated)
         entry.updated(p.versioncreated)
         entry.summary(v.paragraphs[0] if v.paragraphs else v.headline)
-        if v.reviewer:
-            entry.author({"name": v.reviewer})
+        for name in v.reviewers:
+            entry.author({"name": name})
     return feed.atom_str(pretty=True).decode("utf-8")
 
 

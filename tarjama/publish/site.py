@@ -75,6 +75,20 @@ def stable_paths(workspace: Workspace, slug: str, lang: str) -> list[Path]:
             for ext in ("html", "md", "json")]
 
 
+def html_pages(workspace: Workspace, paths: list[str]) -> list[str]:
+    """The HTML pages among ``paths`` (relative to the workspace), relative to the published folder: what the
+    desk links to and the notifications give as addresses on the site."""
+    pages = []
+    for path in paths:
+        try:
+            relative = (workspace.root / path).relative_to(workspace.published).as_posix()
+        except ValueError:
+            continue
+        if relative.endswith(".html"):
+            pages.append(relative)
+    return pages
+
+
 def published_languages(root: Path, slug: str) -> list[str]:
     if not root.is_dir():
         return []
@@ -120,7 +134,7 @@ def publish_version(root: Path, version: Version, alternates: list[render.Altern
 
 def _content(version: Version) -> tuple:
     """What a reader sees; a change here is a new version."""
-    return (version.headline, version.paragraphs, version.date, version.source_url, version.reviewer)
+    return (version.headline, version.paragraphs, version.date, version.source_url, version.reviewers)
 
 
 def _build(staging: Path, current: Path | None, published: Published, alternates: list[render.Alternate],

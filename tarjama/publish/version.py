@@ -41,6 +41,12 @@ class Version:
     reviewed_at: str | None = None
     reviewed_via: str | None = None  # the channel of the approval: desk (authenticated), cli, prefect-ui
     providers: tuple[str, ...] = ()
+    first_reviewer: str | None = None  # four-eyes: the reviewer who approved before ``reviewer``
+
+    @property
+    def reviewers(self) -> tuple[str, ...]:
+        """Everyone who approved this version, in the order they did."""
+        return tuple(name for name in (self.first_reviewer, self.reviewer) if name)
 
 
 def versions_from_catalog(po: polib.POFile, manifest: dict, lang: str) -> tuple[Version, Version]:
@@ -58,7 +64,8 @@ def versions_from_catalog(po: polib.POFile, manifest: dict, lang: str) -> tuple[
     meta = po.metadata
     translation = Version(**{**translation.__dict__, "reviewer": meta.get("X-Tarjama-Approved-By") or None,
                              "reviewed_at": meta.get("X-Tarjama-Approved-At") or None, "providers": providers,
-                             "reviewed_via": meta.get("X-Tarjama-Approved-Via") or None})
+                             "reviewed_via": meta.get("X-Tarjama-Approved-Via") or None,
+                             "first_reviewer": meta.get("X-Tarjama-First-Approved-By") or None})
     return original, translation
 
 

@@ -25,6 +25,7 @@ from tarjama.catalog import (
     APPROVED_BY,
     APPROVED_DIGEST,
     APPROVED_VIA,
+    FIRST_APPROVED_BY,
     REVIEW_NOTE,
     approval_blockers,
     approval_holds,
@@ -34,6 +35,8 @@ from tarjama.catalog_store import Edit, read_catalog, update_catalog
 from tarjama.context import Context
 from tarjama.errors import InputError, TarjamaError
 from tarjama.fsio import locked
+from tarjama.ingest import FOUR_EYES
+from tarjama.manifest import read_manifest
 from tarjama.memory import remember
 from tarjama.post_edit import record_approval
 from tarjama.publish import site
@@ -140,11 +143,32 @@ def record_not_taken(workspace: Workspace, slug: str, request: DecisionRequested
 
 
 def _outcome(request: DecisionRequested, run_id: str, outcome: Outcome, blockers: list[str],
-             overrides: Mapping[str, str] | None = None) -> DecisionMade:
+             overrides: Mapping[str, str] | None = None, digest: str | None = None) -> DecisionMade:
     """What ``run_id`` made of ``request``: the request's own fields, with the outcome and why."""
     return DecisionMade(request=request.request, run_id=run_id, lang=request.lang, decision=request.decision,
                         reviewer=request.reviewer, note=request.note, channel=request.channel, outcome=outcome,
-                        blockers=blockers, overrides=dict(overrides or {}))
+                        blockers=blockers, overrides=dict(overrides or {}), digest=digest)
+
+
+
+def needs_four_eyes(ctx: Context, slug: str) -> bool:
+    """Whether two different reviewers must approve the item: its front matter says ``review: four-eyes``, or its
+    section is one of ``[review] four_eyes_sections``."""
+    manifest = read_manifest(ctx.workspace, slug) or {}
+    return manifest.get("review") == FOUR_EYES or (
+        bool(manifest.get("section")) and manifest.get("section") in ctx.settings.review.four_eyes_sections)
+
+
+def first_approval(events: list[review_log.Event], run_id: str, lang: str) -> DecisionMade | None:
+    """The standing first approval of ``lang`` in the run (four-eyes); a request for changes after it voids it."""
+    found = None
+    for e in events:
+        if isinstance(e, DecisionMade) and e.run_id == run_id and e.lang == lang:
+            if e.outcome is Outcome.FIRST_APPROVAL:
+                found = e
+            elif e.outcome in (Outcome.CHANGES_REQUESTED, Outcome.APPROVED):
+                found = None
+    return found
 
 
 def claim_item(workspace: Workspace, slug: str, run_id: str, source_digest: str, targets: list[str],
@@ -232,6 +256,8 @@ def _decide(ctx: Context, slug: str, request: DecisionRequested, run_id: str,
         outcome = Outcome.CHANGES_REQUESTED
     elif refused := channel_refusal(ctx.settings, request.decision, request.channel):
         outcome, blockers = Outcome.REFUSED, [refused]
+    elif needs_four_eyes(ctx, slug):
+        return _decide_four_eyes(ctx, slug, request, run_id)
     else:
         path = ctx.workspace.catalog_path(slug, request.lang)
         blockers = stamp_approval(path, request.reviewer, request.note, channel=request.channel,
@@ -240,9 +266,46 @@ def _decide(ctx: Context, slug: str, request: DecisionRequested, run_id: str,
     return _outcome(request, run_id, outcome, blockers, request.overrides if outcome is Outcome.APPROVED else None)
 
 
+def _decide_four_eyes(ctx: Context, slug: str, request: DecisionRequested, run_id: str) -> DecisionMade:
+    """An approval of an item that needs two reviewers: the first one is recorded with the catalog's content as
+    approved (the language keeps waiting); a second one from a different reviewer, on the same content, approves
+    and publishes with both names. Content changed between the two: this approval becomes the new first one."""
+    path = ctx.workspace.catalog_path(slug, request.lang)
+    first = first_approval(review_log.read(ctx.workspace, slug), run_id, request.lang)
+    if first is not None and first.reviewer.strip().casefold() == request.reviewer.strip().casefold():
+        why = (f"this item needs two different reviewers (four-eyes): {first.reviewer} approved first; another "
+               "reviewer must approve")
+        return _outcome(request, run_id, Outcome.REFUSED, [why])
+    current = read_catalog(path)
+    if first is not None and current is not None and first.digest == content_digest(current):
+        blockers = stamp_approval(path, request.reviewer, request.note, channel=request.channel,
+                                  qa=(ctx, slug, request.lang), overrides=request.overrides, first=first.reviewer)
+        outcome = Outcome.REFUSED if blockers else Outcome.APPROVED
+        return _outcome(request, run_id, outcome, blockers, request.overrides if not blockers else None)
+    blockers, digest = record_first_approval(path, request.reviewer, (ctx, slug, request.lang), request.overrides)
+    if blockers:
+        return _outcome(request, run_id, Outcome.REFUSED, blockers)
+    return _outcome(request, run_id, Outcome.FIRST_APPROVAL, [], request.overrides, digest=digest)
+
+
+def record_first_approval(path: Path, reviewer: str, qa: tuple[Context, str, str],
+                          overrides: Mapping[str, str]) -> tuple[list[str], str | None]:
+    """Check a first approval as an approval is checked (and write its overrides); the blockers, or the digest
+    of the content approved."""
+
+    def change(edit: Edit) -> tuple[list[str], str | None]:
+        blockers = approval_blockers(edit.po) or _apply_overrides(edit.po, *qa, overrides, reviewer)
+        if blockers:
+            return blockers, None
+        edit.changed = bool(overrides)
+        return [], content_digest(edit.po)
+
+    return update_catalog(path, change)
+
+
 def stamp_approval(path: Path, reviewer: str, note: str = "", *, channel: Channel = Channel.CLI,
                    qa: tuple[Context, str, str] | None = None,
-                   overrides: Mapping[str, str] | None = None) -> list[str]:
+                   overrides: Mapping[str, str] | None = None, first: str | None = None) -> list[str]:
     """Write an approval into the catalog header (who, when, the note, the digest of what was approved) if,
     under the catalog's lock, nothing blocks it; otherwise the blockers, and nothing is written.
 
@@ -263,6 +326,10 @@ def stamp_approval(path: Path, reviewer: str, note: str = "", *, channel: Channe
         meta[APPROVED_AT] = now_utc().isoformat()
         meta[REVIEW_NOTE] = note.replace("\n", " ")
         meta[APPROVED_VIA] = channel.value
+        if first:
+            meta[FIRST_APPROVED_BY] = first  # four-eyes: the reviewer who approved before this one
+        else:
+            meta.pop(FIRST_APPROVED_BY, None)
         meta[APPROVED_DIGEST] = content_digest(edit.po)
         edit.changed = True
         return []

@@ -37,6 +37,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # the catalog does not allow an approval yet
     CHANGES_REQUESTED = "changes-requested"
     IGNORED = "ignored"  # the language was not waiting, or the run ended before taking the request
+    FIRST_APPROVAL = "first-approval"  # four-eyes: approved by one reviewer, a second different one must approve
 
 
 def new_request_id() -> str:
@@ -104,6 +105,7 @@ class DecisionMade(_Event):
     outcome: Outcome
     blockers: list[str] = []
     overrides: dict[str, str] = {}  # the QA findings this approval let pass, with the reviewer's reasons
+    digest: str | None = None  # four-eyes: the catalog's content as the first reviewer approved it
 
     def describe(self, limit: int = 3) -> str:
         """One line for the run's log, its Resume description and notifications. A refusal is the run's, not
@@ -115,12 +117,35 @@ class DecisionMade(_Event):
         match self.outcome:
             case Outcome.APPROVED:
                 return f"approved by {who}"
+            case Outcome.FIRST_APPROVAL:
+                return f"first approval by {who}; a second, different reviewer must approve (four-eyes)"
             case Outcome.CHANGES_REQUESTED:
                 return f"changes requested by {who}" + (f": {self.note}" if self.note else "")
             case Outcome.REFUSED:
                 return f"{asked} requested by {who} refused: {why}"
             case _:
                 return f"{asked} by {who} not taken: {why}"
+
+
+class LowRiskAccepted(_Event):
+    """A reviewer accepted the low-risk segments of a language together (``[review] policy = "by-exception"``):
+    who, which segments, and each one's band and reasons as they were when accepted."""
+
+    event: Literal["low-risk-accepted"] = "low-risk-accepted"
+    lang: str
+    reviewer: str
+    channel: Channel
+    policy: str
+    segments: list[dict]  # {"id", "band", "reasons": [...]}
+
+
+class ReminderSent(_Event):
+    """The reviewers were reminded that a run's review nears its deadline (sent once per run)."""
+
+    event: Literal["reminder-sent"] = "reminder-sent"
+    run_id: str
+    langs: list[str]
+    deadline: dt.datetime
 
 
 class Published(_Event):
@@ -163,7 +188,7 @@ class TimedOut(_Event):
 
 
 Event = Annotated[RunStarted | Superseded | Waiting | DecisionRequested | DecisionMade | Published | PublishFailed
-                  | RecordFailed | TimedOut, Field(discriminator="event")]
+                  | RecordFailed | TimedOut | LowRiskAccepted | ReminderSent, Field(discriminator="event")]
 _EVENT = TypeAdapter(Event)
 
 

@@ -21,6 +21,7 @@ class Verdict(StrEnum):
     CHANGES_REQUESTED = "changes requested"
     IGNORED = "ignored"
     IN_PROGRESS = "in progress"
+    FIRST_APPROVAL = "first approval recorded"
 
 
 class ExitStatus(IntEnum):
@@ -51,11 +52,12 @@ class DecisionReport:
                 case _:
                     return Verdict.IN_PROGRESS
         return {Outcome.REFUSED: Verdict.REFUSED, Outcome.CHANGES_REQUESTED: Verdict.CHANGES_REQUESTED,
-                Outcome.IGNORED: Verdict.IGNORED}[outcome]
+                Outcome.IGNORED: Verdict.IGNORED, Outcome.FIRST_APPROVAL: Verdict.FIRST_APPROVAL}[outcome]
 
     @property
     def exit_status(self) -> ExitStatus:
         return {Verdict.PUBLISHED: ExitStatus.OK, Verdict.CHANGES_REQUESTED: ExitStatus.OK,
+                Verdict.FIRST_APPROVAL: ExitStatus.OK,
                 Verdict.REFUSED: ExitStatus.REFUSED, Verdict.IGNORED: ExitStatus.REFUSED,
                 Verdict.PUBLISH_FAILED: ExitStatus.FAILED, Verdict.IN_PROGRESS: ExitStatus.IN_PROGRESS}[self.verdict]
 
@@ -84,6 +86,9 @@ class DecisionReport:
                     f"; and {len(self.blockers) - 6} more" if len(self.blockers) > 6 else "")
             case Verdict.CHANGES_REQUESTED:
                 return f"{lang}: changes requested by {r.reviewer}" + (f" ({r.note})" if r.note else "")
+            case Verdict.FIRST_APPROVAL:
+                return (f"{lang}: first approval by {r.reviewer} recorded; this item needs a second, different "
+                        "reviewer's approval before it is published (four-eyes)")
             case Verdict.IGNORED:
                 return f"{lang}: decision not applied ({'; '.join(self.blockers)})"
             case _:

@@ -60,6 +60,7 @@ class LanguageReview:
     reason: str | None = None
     channel: Channel | None = None  # where the deciding reviewer's name came from
     not_recorded: tuple[str, ...] = ()  # records of this approval that could not be written, each with its remedy
+    first_approval: str | None = None  # four-eyes: who approved first, while a second reviewer is awaited
 
     @property
     def overdue(self) -> bool:
@@ -78,6 +79,8 @@ class LanguageReview:
         match self.state:
             case ReviewState.WAITING:
                 text = f"waiting since {since}"
+                if self.first_approval:
+                    text += f"; approved by {self.first_approval}, a second reviewer must approve (four-eyes)"
             case ReviewState.CHANGES_REQUESTED:
                 text = f"changes requested by {self.by} {since}" + (f" ({self.note})" if self.note else "")
             case ReviewState.APPROVED:
@@ -151,7 +154,9 @@ def fold(events: list[Event]) -> ItemReview:
                 previous = langs.get(e.lang)
                 if e.outcome is Outcome.CHANGES_REQUESTED and previous and previous.state.awaits_decision:
                     langs[e.lang] = replace(previous, state=ReviewState.CHANGES_REQUESTED, since=e.at,
-                                            reviewer=e.reviewer, note=e.note, channel=e.channel)
+                                            reviewer=e.reviewer, note=e.note, channel=e.channel, first_approval=None)
+                elif e.outcome is Outcome.FIRST_APPROVAL and previous and previous.state.awaits_decision:
+                    langs[e.lang] = replace(previous, first_approval=e.reviewer)
                 elif e.outcome is Outcome.APPROVED:
                     langs[e.lang] = LanguageReview(e.lang, ReviewState.APPROVED, e.at, e.run_id, e.reviewer, e.note,
                                                    channel=e.channel)

@@ -31,8 +31,9 @@ class LoopbackMTServer(LoopbackHTTP):
     """One loopback provider. ``mode`` is the default behaviour; ``script`` queues one-off modes."""
 
     def __init__(self, protocol: str, *, latency: float = 0.0, hang_seconds: float = 3.0,
-                 api_key: str | None = None) -> None:
+                 api_key: str | None = None, answers: dict[tuple[str, str], str] | None = None) -> None:
         assert protocol in ("libre", "google", "mymemory")
+        self.answers = answers or {}  # (source, target language) -> the translation this "engine" gives
         self.protocol = protocol
         self.latency = latency
         self.hang_seconds = hang_seconds
@@ -126,7 +127,8 @@ class LoopbackMTServer(LoopbackHTTP):
             def _answer(self, mode: str, text: str, target: str) -> str:
                 if mode == CONTROL:
                     return "\x1b[31m" + pseudo_translate(text, target) + "\x00\x07\x9b2J"
-                return {EMPTY: "", ECHO: text, QUOTA: QUOTA_TEXT}.get(mode, pseudo_translate(text, target))
+                drafted = server.answers.get((text, target)) or pseudo_translate(text, target)
+                return {EMPTY: "", ECHO: text, QUOTA: QUOTA_TEXT}.get(mode, drafted)
 
             def _libre(self, path: str, params: dict[str, str], mode: str) -> None:
                 if path != "/translate" or self.command != "POST":
