@@ -24,7 +24,7 @@ from tarjama.ingest import load_item
 from tarjama.machine_drafts import read_machine_drafts
 from tarjama.post_edit import risk_report
 from tarjama.review import events as review_log
-from tarjama.review.decisions import take_pending
+from tarjama.review.decisions import ApprovalRefused, take_pending
 from tarjama.review.events import Channel, LowRiskAccepted, Outcome, ReminderSent
 from tarjama.review.low_risk import accept_low_risk
 from tarjama.review.reminders import record_reminder, reminder_due
@@ -32,7 +32,7 @@ from tarjama.review.report import DecisionReport, Verdict
 from tarjama.review.state import ReviewState, item_review, request_result
 from tarjama.settings import load_settings
 from tarjama.workspace import Workspace
-from tests.support.review import InProcessChannel, ask, clear_fuzzy
+from tests.support.review import InProcessChannel, ask, clear_fuzzy, precheck
 from tests.support.risk_item import ANSWERS, PASSWORD, S1, SLUG, drafted, set_policy, write_item
 
 
@@ -119,7 +119,9 @@ def test_a_four_eyes_item_needs_two_different_reviewers_and_credits_both(workspa
     state = item_review(workspace, SLUG).langs["fr"]
     assert state.state is ReviewState.WAITING and "approved by Amina, a second reviewer must approve" in state.describe()
     assert not (workspace.published / "fr" / f"{SLUG}.html").exists()
-    same = decide("amina ")
+    with pytest.raises(ApprovalRefused, match="Amina approved first"):  # said before anything is recorded
+        precheck(workspace, SLUG, "fr", "approve", "AMINA")
+    same = decide("amina ")  # and refused by the run, should a request get there
     assert same.verdict is Verdict.REFUSED and "two different reviewers (four-eyes): Amina approved first" in same.summary(SLUG)
     second = decide("Karim")
     assert second.verdict is Verdict.PUBLISHED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,8 +32,8 @@ SLUG = "000_220f3de444a27c17"
 def loop(served, tmp_path_factory):
     """A workspace of its own for this module's runs, and the served deployment's LibreTranslate."""
     ws = make_workspace(tmp_path_factory.mktemp("loop") / "ws", SAMPLE.name, "slow-review.txt", "race.txt",
-                        "corrected.txt")
-    for n, name in enumerate(("slow-review.txt", "race.txt", "corrected.txt"), start=1):  # texts of their own: the
+                        "corrected.txt", "remind-me.txt")
+    for n, name in enumerate(("slow-review.txt", "race.txt", "corrected.txt", "remind-me.txt"), start=1):  # texts of their own: the
         path = ws.inbox / name  # same text already in review under another name is refused (one review per text)
         path.write_text(path.read_text(encoding="utf-8") + f"\nوأضاف المتحدث أن الملف رقم {n} سيدرس قريبا.\n",
                         encoding="utf-8")
@@ -152,6 +153,34 @@ def test_review_timeout_fails_the_run_naming_the_waiting_languages(loop) -> None
     state = wait_for(lambda: (s := read_run(run.id).state).is_failed() and s, 60, "the review to time out")
     assert "Review timed out" in state.message and "still waiting for: fr, en" in state.message
     assert item_review(ws, "slow-review").langs["fr"].state.value == "timed out"
+
+
+def test_a_review_near_its_deadline_reminds_its_reviewers_once(loop) -> None:
+    from tarjama.review.events import ReminderSent
+    from tarjama.review.state import request_result
+    from tests.support.review import ask
+
+    ws, _ = loop
+    run = start(ws, "remind-me.txt", review_timeout_hours=0.5)  # reminders come 60 min before: due at once
+    assert settle(run.id).state.name == "Suspended"
+
+    def reminders() -> list[ReminderSent]:
+        return [e for e in review_log.read(ws, "remind-me") if isinstance(e, ReminderSent)]
+
+    wait_for(reminders, 120, "the review watcher to remind the reviewers")
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:  # the Resume description carries each language's risk bands
+        review = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["review-remind-me"]), flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+    assert review and "| to review: high / medium / low risk |" in review[0].data
+    assert re.search(r"\| fr \| 0/\d+ \| \d+ \| \d+ / \d+ / \d+ \|", review[0].data), review[0].data
+    # the watcher's later rounds (one wakes the run for a request nobody delivered) do not remind again
+    asked = ask(ws, "remind-me", "fr", "request_changes", "Amina", "plus tard")
+    wait_for(lambda: request_result(review_log.read(ws, "remind-me"), asked.request).decision is not None, 180,
+             "the watcher to wake the run for the undelivered request")
+    assert [(e.run_id, e.langs) for e in reminders()] == [(run.id, ["fr", "en"])]
 
 
 def test_cli_hands_items_over_decides_reports_failed_publications_and_republishes(loop, prefect_harness,

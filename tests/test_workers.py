@@ -156,7 +156,7 @@ def test_workers_on_postgres_survive_a_dead_worker_and_share_the_quota(tmp_path:
                 assert all(r["path"] == "/hooks/newsroom" for r in chat.requests)
                 _the_other_notifications_reach_the_chat(ws, env, chat)
 
-                _approvals_follow_the_channel_rule(ws, env)
+                _approvals_follow_the_channel_rule(ws, env, chat)
             finally:
                 watch.stop()
                 for worker in workers:
@@ -173,19 +173,23 @@ from tarjama.workspace import Workspace
 settings = load_settings(Workspace(Path(sys.argv[1])).config_file)
 assert emit_milestone(Milestone.OVERDUE, settings, "dispatch-1", ["en"], "dispatch-1: review overdue")
 assert emit_milestone(Milestone.PUBLICATION_FAILED, settings, "dispatch-2", ["fr"], "dispatch-2 fr: publication failed")
+assert emit_milestone(Milestone.REMINDER, settings, "dispatch-3", ["fr"], "dispatch-3: review due in 59 min")
+assert emit_milestone(Milestone.CHANGES_REQUESTED, settings, "dispatch-4", ["en"], "dispatch-4 en: changes requested")
 EventsWorker.drain_all()
 """
 
 
 def _the_other_notifications_reach_the_chat(ws, env: dict[str, str], chat: ChatWebhook) -> None:
-    """Overdue reviews and failed publications: the same events as the watcher and the runs emit them."""
+    """Overdue reviews, failed publications, reminders and requests for changes: the same events as the watcher
+    and the runs emit them."""
     import subprocess
 
     emitted = subprocess.run([sys.executable, "-c", EMIT, str(ws.root)], env=env, capture_output=True, text=True,
                              timeout=120)
     assert emitted.returncode == 0, emitted.stderr
 
-    names = {"tarjama.review.overdue", "tarjama.publication.failed"}  # the wire names automations match on
+    names = {"tarjama.review.overdue", "tarjama.publication.failed", "tarjama.review.reminder",
+             "tarjama.review.changes-requested"}  # the wire names automations match on
 
     with prefect_client(env) as client:
         def recorded() -> bool:  # first the server has them (else the emitter's stderr says why not)...
@@ -194,14 +198,15 @@ def _the_other_notifications_reach_the_chat(ws, env: dict[str, str], chat: ChatW
                 "limit": 10}).json()["events"]
             return {e["event"] for e in found} == names
 
-        wait_for(recorded, 60, f"the server to record the two events; the emitter said: {emitted.stderr[-2000:]}")
-    wanted = ("dispatch-1: review overdue", "dispatch-2 fr: publication failed")
+        wait_for(recorded, 60, f"the server to record the events; the emitter said: {emitted.stderr[-2000:]}")
+    wanted = ("dispatch-1: review overdue", "dispatch-2 fr: publication failed", "dispatch-3: review due in 59 min",
+              "dispatch-4 en: changes requested")
     wait_for(lambda: all(any(t.startswith(w) for t in chat.texts()) for w in wanted), 180,  # ...then the automations
-             "the chat webhook to hear of the overdue review and the failed publication")
+             "the chat webhook to hear of the overdue review, the failed publication, the reminder and the changes")
     assert any("http://127.0.0.1:8800/review/dispatch-1/en" in t for t in chat.texts())  # the desk link goes along
 
 
-def _approvals_follow_the_channel_rule(ws, env: dict[str, str]) -> None:
+def _approvals_follow_the_channel_rule(ws, env: dict[str, str], chat: ChatWebhook) -> None:
     slug = "dispatch-0"
     for lang in ("fr", "en"):
         path = ws.catalog_path(slug, lang)
@@ -213,6 +218,8 @@ def _approvals_follow_the_channel_rule(ws, env: dict[str, str]) -> None:
     assert approved.returncode == 0, approved.stderr
     published = Path(ws.root, "content", "published", "fr", f"{slug}.html")
     assert f"published: content/published/fr/{slug}.html" in approved.stdout and published.exists()
+    wait_for(lambda: any(t.startswith(f"{slug} fr: published version 1 ") and f"/fr/{slug}.html" in t
+                         for t in chat.texts()), 180, "the chat webhook to hear of the publication, with its page")
     status = cli(env, "status", "--workspace", str(ws.root))
     assert "approved by Amina (cli, not verified)" in status.stdout
     wanted = {"tarjama.review.waiting", "tarjama.review.decided", "tarjama.published"}

@@ -109,9 +109,20 @@ def precheck_decision(ctx: Context, request: DecisionRequest) -> ItemReview:
                          "while `tarjama serve` runs")
     if request.decision is Decision.APPROVE:
         blockers = approval_blockers(read_catalog(path)) or qa_blockers(ctx, slug, lang, request.overrides)
+        first = first_approval(review_log.read(workspace, slug), review.current_run or "", lang)
+        if not blockers and first is not None and _same_person(first.reviewer, request.reviewer):
+            blockers = [_second_reviewer_wanted(first.reviewer)]
         if blockers:
             raise ApprovalRefused(f"cannot approve {slug} {lang}: {shown_blockers(blockers)}", blockers)
     return review
+
+
+def _same_person(one: str, other: str) -> bool:
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def _second_reviewer_wanted(first: str) -> str:
+    return f"this item needs two different reviewers (four-eyes): {first} approved first; another reviewer must approve"
 
 
 def qa_blockers(ctx: Context, slug: str, lang: str, overrides: Mapping[str, str]) -> list[str]:
@@ -272,10 +283,8 @@ def _decide_four_eyes(ctx: Context, slug: str, request: DecisionRequested, run_i
     and publishes with both names. Content changed between the two: this approval becomes the new first one."""
     path = ctx.workspace.catalog_path(slug, request.lang)
     first = first_approval(review_log.read(ctx.workspace, slug), run_id, request.lang)
-    if first is not None and first.reviewer.strip().casefold() == request.reviewer.strip().casefold():
-        why = (f"this item needs two different reviewers (four-eyes): {first.reviewer} approved first; another "
-               "reviewer must approve")
-        return _outcome(request, run_id, Outcome.REFUSED, [why])
+    if first is not None and _same_person(first.reviewer, request.reviewer):
+        return _outcome(request, run_id, Outcome.REFUSED, [_second_reviewer_wanted(first.reviewer)])
     current = read_catalog(path)
     if first is not None and current is not None and first.digest == content_digest(current):
         blockers = stamp_approval(path, request.reviewer, request.note, channel=request.channel,
