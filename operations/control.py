@@ -17,7 +17,7 @@ from tarjama.review.decisions import record_timeout
 from tarjama.review.events import now_utc
 from tarjama.review.reminders import record_reminder, reminder_due
 from tarjama.review.state import fold, waiting_in_run
-from tarjama.settings import load_settings
+from tarjama.settings import current_settings, load_settings
 from tarjama.workspace import Workspace, find_workspace
 
 
@@ -62,13 +62,20 @@ class ReviewWatch:
             if deadline is not None and deadline <= now_utc():
                 said.append(_expire(api, workspace, run, deadline, waiting))
                 continue
-            if deadline is not None and reminder_due(events, run.id, deadline, waiting,
-                                                     load_settings(workspace.config_file), now_utc()):
+            if deadline is not None and self._reminder_due(workspace, events, run.id, deadline, waiting):
                 said.append(_remind(workspace, run, deadline, waiting))
             if review.pending and wake(api, run.id, events, review.pending[0].request):
                 said.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
         return said
 
+
+    @staticmethod
+    def _reminder_due(workspace: Workspace, events: list, run_id: str, deadline: dt.datetime, waiting: list[str]) -> bool:
+        try:
+            settings = current_settings(workspace.config_file)  # parsed again only when tarjama.toml changes
+        except TarjamaError:
+            return False  # a broken tarjama.toml is said by the commands that read it; the watcher goes on
+        return reminder_due(events, run_id, deadline, waiting, settings, now_utc())
 
     def _free_slots_of_lost_runs(self, api: RunApi) -> list[str]:
         """Provider slots written down by runs that are no longer running (their worker died and the restart
@@ -93,8 +100,8 @@ class ReviewWatch:
 
 def _expire(api: RunApi, workspace: Workspace, run: Run, deadline: dt.datetime, waiting: list[str]) -> str:
     message = f"Review timed out at {deadline:%Y-%m-%d %H:%M} UTC; still waiting for: {', '.join(waiting) or 'none'}"
+    record_timeout(workspace, run.name, run.id, waiting)  # first: whoever sees the run failed finds it recorded
     api.fail(run.id, message)
-    record_timeout(workspace, run.name, run.id, waiting)
     emit_milestone(Milestone.OVERDUE, load_settings(workspace.config_file), run.name, waiting,
                    f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
                    f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=run.id)
