@@ -147,6 +147,8 @@ class SiteSettings(_Section):
     """Published pages (``[site]``)."""
 
     url: str = Field(DEFAULT_SITE_URL, description="base of absolute links in feeds, alternates and ninjs URIs")
+    publisher: str = Field("", description="who holds editorial responsibility for what is published (named in every "
+                                           "published version: credit line, JSON-LD, ninjs, front matter); empty: unnamed")
 
 
 class Settings(BaseSettings):

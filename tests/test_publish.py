@@ -119,6 +119,48 @@ def test_every_output_of_an_approved_language(drafted, ninjs_validator) -> None:
     assert [e.id for e in feed.entries] == [f"http://localhost:8000/fr/{SLUG}.html"]
 
 
+def test_every_version_says_how_it_was_made_for_people_and_machines(drafted, ninjs_validator) -> None:
+    ws = drafted
+    approve_all(ws, SLUG, "fr")
+    publish_item(ws, SLUG, "fr", publisher="Rédaction de l'exemple")
+    fr = json.loads((ws.published / "fr" / f"{SLUG}.json").read_text(encoding="utf-8"))
+    assert fr["digitalsourcetype"]["uri"] == "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+    assert {"name": "Rédaction de l'exemple", "role": "publisher"} in fr["infosources"]
+    assert not list(ninjs_validator.iter_errors(fr))
+    ar = json.loads((ws.published / "ar" / f"{SLUG}.json").read_text(encoding="utf-8"))
+    assert "digitalsourcetype" not in ar  # the source newsroom's original: not tarjama's to describe
+
+    html = (ws.published / "fr" / f"{SLUG}.html").read_text(encoding="utf-8")
+    block = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    ld = json.loads(block)
+    assert (ld["@type"], ld["inLanguage"], ld["version"]) == ("NewsArticle", "fr", "1")
+    assert ld["digitalSourceType"] == "https://schema.org/CompositeWithTrainedAlgorithmicMediaDigitalSource"
+    assert ld["translationOfWork"] == {"@type": "NewsArticle", "inLanguage": "ar",
+                                      "url": f"http://localhost:8000/ar/{SLUG}.html"}
+    assert ld["translator"] == [{"@type": "Organization", "name": "libre"}]
+    assert ld["editor"] == [{"@type": "Person", "name": "Amina"}] and ld["datePublished"] and ld["dateModified"]
+    assert ld["publisher"] == {"@type": "Organization", "name": "Rédaction de l'exemple"}
+    assert "Responsabilité éditoriale : Rédaction de l'exemple." in "".join(Tree(html).text)
+
+    meta = yaml.safe_load((ws.published / "fr" / f"{SLUG}.md").read_text(encoding="utf-8").split("---\n")[1])
+    assert meta["digital_source_type"].endswith("/compositeWithTrainedAlgorithmicMedia")
+    assert (meta["machine_translation"], meta["publisher"]) == (["libre"], "Rédaction de l'exemple")
+    feed = feedparser.parse((ws.published / "fr" / "feed.xml").read_bytes())
+    assert [t.term for t in feed.entries[0].tags] == ["compositeWithTrainedAlgorithmicMedia"]
+
+
+def test_a_headline_cannot_close_the_json_ld_script(workspace, libre) -> None:
+    from tarjama.publish.render import Published, alternates_for, json_ld
+    from tarjama.publish.version import Version
+
+    version = Version(slug="x", lang="fr", headline="</script><script>alert(1)</script> & co", headline_is_fallback=False,
+                      paragraphs=("p",), date=None, source_url=None, section=None, reviewer="A", providers=("libre",))
+    text = json_ld(Published(version, 1, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+                   alternates_for("http://localhost:8000", "x", ["fr", "ar"]))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["headline"] == "</script><script>alert(1)</script> & co"
+
+
 def test_english_date_and_provenance(drafted) -> None:
     approve_all(drafted, SLUG, "en", reviewer="John")
     publish_item(drafted, SLUG, "en")
@@ -142,7 +184,8 @@ def test_hostile_text_is_escaped_in_every_output(workspace, libre, ninjs_validat
         folder = workspace.published / lang
         for name in ("hostile.html", "index.html"):
             tree = Tree((folder / name).read_text(encoding="utf-8"))
-            assert not tree.find("script") and not tree.find("img") and not tree.find("b")
+            scripts = [{"type": "application/ld+json"}] if name == "hostile.html" else []  # data, never code
+            assert tree.find("script") == scripts and not tree.find("img") and not tree.find("b")
             assert all("onerror" not in a and "onmouseover" not in a for _, a in tree.tags)
         page = "".join(Tree((folder / "hostile.html").read_text(encoding="utf-8")).text)
         assert ("<script>alert(\"mt\")</script>" if lang == "fr" else "<script>alert(\"src\")</script>") in page

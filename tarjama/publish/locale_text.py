@@ -17,16 +17,19 @@ STRINGS = {
         "provenance": "Traduit de l'arabe par traduction automatique ({providers}), relu par {reviewer} le {date}.",
         "versions": "Autres versions", "source": "Source", "news": "Actualités", "feed": "Flux Atom",
         "original": "Texte original en arabe.",
+        "responsible": "Responsabilité éditoriale : {publisher}.",
     },
     "en": {
         "provenance": "Translated from Arabic by machine translation ({providers}), reviewed by {reviewer} on {date}.",
         "versions": "Other versions", "source": "Source", "news": "News", "feed": "Atom feed",
         "original": "Original Arabic text.",
+        "responsible": "Editorial responsibility: {publisher}.",
     },
     "ar": {
         "provenance": "ترجمة آلية ({providers}) من العربية، راجعها {reviewer} بتاريخ {date}.",
         "versions": "نسخ أخرى", "source": "المصدر", "news": "الأخبار", "feed": "موجز Atom",
         "original": "النص الأصلي باللغة العربية.",
+        "responsible": "المسؤولية التحريرية: {publisher}.",
     },
 }
 

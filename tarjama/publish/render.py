@@ -15,13 +15,13 @@ from importlib import resources
 
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from tarjama import __version__
 from tarjama.channels import Channel
 from tarjama.dates import rfc3339
 from tarjama.publish.locale_text import language_name, long_date, text_direction, words
-from tarjama.publish.version import Version
+from tarjama.publish.version import SOURCE_LANGUAGE, Version
 from tarjama.textutil import escape_markdown
 
 NINJS_SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json"
@@ -64,10 +64,69 @@ def _env() -> Environment:
 
 def provenance(v: Version) -> str:
     w = words(v.lang)
+    responsible = f" {w['responsible'].format(publisher=v.publisher)}" if v.publisher else ""
     if v.reviewer is None:
-        return w["original"]
+        return w["original"] + responsible
     return w["provenance"].format(providers=", ".join(v.providers) or "MT", reviewer=reviewer_names(v),
-                                  date=long_date(v.reviewed_at, v.lang) or v.reviewed_at or "")
+                                  date=long_date(v.reviewed_at, v.lang) or v.reviewed_at or "") + responsible
+
+
+IPTC_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+@dataclass(frozen=True)
+class SourceType:
+    """How a version was made, in IPTC's Digital Source Type vocabulary (ninjs) and schema.org's enumeration of it
+    (JSON-LD)."""
+
+    code: str
+    name: str
+
+    @property
+    def iptc(self) -> str:
+        return IPTC_SOURCE_TYPES + self.code
+
+    @property
+    def schema_org(self) -> str:
+        return f"https://schema.org/{self.code[:1].upper()}{self.code[1:]}DigitalSource"
+
+
+MACHINE_TRANSLATED = SourceType("trainedAlgorithmicMedia", "Created using a model trained on sampled content")
+REVIEWED_TRANSLATION = SourceType("compositeWithTrainedAlgorithmicMedia",
+                                  "Composite including elements created using a trained model")
+
+
+def source_type(v: Version) -> SourceType | None:
+    """A translation made by MT engines (trained models) and approved by a person, who may have rewritten any part
+    of it: a composite with trained algorithmic media. Without a reviewer, the engines' text alone: trained
+    algorithmic media. The Arabic original is the source newsroom's: tarjama does not say how it was made."""
+    if v.lang == SOURCE_LANGUAGE:
+        return None
+    return REVIEWED_TRANSLATION if v.reviewer else MACHINE_TRANSLATED
+
+
+def json_ld(p: Published, alternates: list[Alternate]) -> str:
+    """A schema.org NewsArticle describing the version, for search engines and archives; ``<`` escaped so the
+    text can never close the script element it sits in."""
+    v = p.version
+    urls = {alt.lang: alt.url for alt in alternates}
+    doc: dict = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": v.headline,
+                 "inLanguage": v.lang, "url": urls.get(v.lang), "datePublished": p.firstcreated,
+                 "dateModified": p.versioncreated, "version": str(p.number)}
+    kind = source_type(v)
+    if kind is not None:
+        doc["digitalSourceType"] = kind.schema_org
+        doc["translationOfWork"] = {"@type": "NewsArticle", "inLanguage": SOURCE_LANGUAGE,
+                                    "url": urls.get(SOURCE_LANGUAGE)}
+        doc["translator"] = [{"@type": "Organization", "name": provider} for provider in v.providers]
+        if v.reviewers:
+            doc["editor"] = [{"@type": "Person", "name": name} for name in v.reviewers]
+    if v.publisher:
+        doc["publisher"] = {"@type": "Organization", "name": v.publisher}
+    if v.source_url:
+        doc["isBasedOn"] = v.source_url
+    text = json.dumps({k: val for k, val in doc.items() if val is not None}, ensure_ascii=False, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def reviewer_names(v: Version) -> str:
@@ -89,7 +148,7 @@ def render_html(p: Published, alternates: list[Alternate]) -> str:
     v = p.version
     return _env().get_template("article.html").render(
         v=v, dir=text_direction(v.lang), date=long_date(v.date, v.lang), w=words(v.lang),
-        alternates=alternates, provenance=provenance(v),
+        alternates=alternates, provenance=provenance(v), json_ld=Markup(json_ld(p, alternates)),
     )
 
 
@@ -100,6 +159,8 @@ def render_markdown(p: Published) -> str:
         "slug": v.slug, "translationKey": v.slug, "source_url": v.source_url, "reviewed_by": v.reviewer,
         "first_reviewed_by": v.first_reviewer,
         "reviewed_at": v.reviewed_at, "reviewed_via": v.reviewed_via, "version": p.number, "draft": False,
+        "digital_source_type": kind.iptc if (kind := source_type(v)) else None,
+        "machine_translation": list(v.providers) if kind else None, "publisher": v.publisher,
     }
     front = {k: val for k, val in front.items() if val is not None}
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
@@ -146,6 +207,10 @@ def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> di
         doc["ednote"] = (f"Machine translation from Arabic reviewed by {' and '.join(v.reviewers)} on {v.reviewed_at}"
                          f"{reviewer_channel(v.reviewed_via)}.")
     sources += [{"name": provider, "role": "machine-translation"} for provider in v.providers]
+    if v.publisher:
+        sources.append({"name": v.publisher, "role": "publisher"})
+    if kind := source_type(v):
+        doc["digitalsourcetype"] = {"uri": kind.iptc, "name": kind.name}
     if v.source_url:
         sources.append({"name": "original source", "role": "originator", "uri": v.source_url})
     if sources:
@@ -190,6 +255,8 @@ def render_feed(lang: str, published: list[Published], site_url: str) -> str:
         entry.summary(v.paragraphs[0] if v.paragraphs else v.headline)
         for name in v.reviewers:
             entry.author({"name": name})
+        if kind := source_type(v):
+            entry.category(term=kind.code, scheme=IPTC_SOURCE_TYPES, label=kind.name)
     return feed.atom_str(pretty=True).decode("utf-8")
 
 

@@ -49,13 +49,14 @@ class PublishResult:
 
 
 def publish_item(workspace: Workspace, slug: str, lang: str, *, site_url: str = DEFAULT_SITE_URL,
-                 now: dt.datetime | None = None) -> list[PublishResult]:
+                 now: dt.datetime | None = None, publisher: str | None = None) -> list[PublishResult]:
     """Publish the approved ``lang`` version and the Arabic original, and refresh the links of the
     item's other published languages (``site_url``: the newsroom's ``[site] url``, for absolute links).
     Each language is swapped in atomically on its own."""
     now = now or now_utc()
     site = site_url
-    original, translation = load_versions(workspace, slug, lang)
+    original, translation = (dataclasses.replace(v, publisher=publisher or None)
+                             for v in load_versions(workspace, slug, lang))
     root = workspace.published
     others = [other for other in published_languages(root, slug) if other not in (lang, SOURCE_LANGUAGE)]
     langs = [lang, SOURCE_LANGUAGE, *others]

@@ -42,6 +42,7 @@ class Version:
     reviewed_via: str | None = None  # the channel of the approval: desk (authenticated), cli, prefect-ui
     providers: tuple[str, ...] = ()
     first_reviewer: str | None = None  # four-eyes: the reviewer who approved before ``reviewer``
+    publisher: str | None = None  # who holds editorial responsibility (``[site] publisher``)
 
     @property
     def reviewers(self) -> tuple[str, ...]:

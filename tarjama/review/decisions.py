@@ -396,7 +396,8 @@ def publish_language(ctx: Context, slug: str, lang: str, *, request: str | None 
     exist afterwards, or why it failed. Never raises for a publication failure: it is recorded."""
     workspace = ctx.workspace
     try:
-        results = site.publish_item(workspace, slug, lang, site_url=ctx.settings.site.url)
+        results = site.publish_item(workspace, slug, lang, site_url=ctx.settings.site.url,
+                                     publisher=ctx.settings.site.publisher)
         paths = [path.relative_to(workspace.root).as_posix() for path in site.stable_paths(workspace, slug, lang)]
         missing = [p for p in paths if not (workspace.root / p).exists()]
         if missing:
