@@ -95,6 +95,38 @@ def _table(rows: list[dict], key: str, since: str | None, as_json: bool, as_csv:
         typer.echo("\n".join([header, *lines]))
 
 
+@app.command()
+def provenance(
+    slug: str, lang: LangOption,
+    version: Annotated[int | None, typer.Option("--version", help="A published version (default: the newest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Which sentences of a published version a person wrote: per segment, the engine or memory that drafted it,
+    whether a person changed it and who, whether it was reviewed one by one or accepted as low risk."""
+    import json
+
+    from tarjama.publish.provenance import read_version
+
+    check_lang(lang, field="--lang")
+    found = read_version(find_workspace(workspace), slug, lang, version)
+    if found is None:
+        which = f"version {version} of " if version is not None else ""
+        raise InputError(f"no published {which}{slug} in {lang}: `tarjama status` shows what is published")
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    reviewers = ", ".join(found.get("reviewed_by") or []) or "nobody"
+    typer.echo(f"{slug} {lang} version {found['version']} ({found.get('versioncreated', '')[:16]}): reviewed by "
+               f"{reviewers}; {found.get('digital_source_type') or ''}")
+    for s in found.get("segments", []):
+        origin = s.get("drafted_by") or "no draft"
+        who = "written by a person" + (f" ({', '.join(s['edited_by'])})" if s.get("edited_by") else "") \
+            if s.get("written_by_person") else f"{origin}'s draft kept"
+        how = "accepted as low risk" if s.get("accepted_as_low_risk") else ("reviewed" if s.get("reviewed") else "unreviewed")
+        typer.echo(f"{s['segment']:<10} drafted by {origin:<10} {who}; {how}")
+
+
 @app.command("export")
 def export_item(
     slug: str, lang: LangOption,

@@ -149,6 +149,44 @@ def test_post_edit_figures_per_provider_and_the_report_command(two_items, libre)
     assert "no approval recorded since 2999-01-01" in runner.invoke(app, ["report", "--since", "2999-01-01", "-w", str(ws.root)]).output
 
 
+def test_provenance_says_which_segments_came_from_memory_an_engine_or_a_person(two_items, libre) -> None:
+    from tarjama.editing import save_segment, segment_views
+
+    ws = two_items
+    draft_item(Context.load(ws), load_item(ws.inbox / "a.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "a")
+    assert approve(ws, "a", "fr", "Amina").outcome is Outcome.APPROVED
+    draft_item(Context.load(ws), load_item(ws.inbox / "b.md", ws), ["fr"], MTEngine(settings_for(libre)))
+    start(ws, "b")
+    s4 = next(v for v in segment_views(ws, "b", "fr")[0] if v.source == S4)
+    rewritten = "Il a ajouté que la délégation comptera 5 membres."
+    save_segment(ws, "b", "fr", s4.id, text=rewritten, comment="", reviewed=True, base=s4.fingerprint,
+                 reviewer="Karim")
+    assert approve(ws, "b", "fr", "Karim").outcome is Outcome.APPROVED
+
+    published = json.loads((ws.published / "fr" / "b.provenance.json").read_text(encoding="utf-8"))
+    assert published["version"] == 1 and published["reviewed_by"] == ["Karim"]
+    assert published["digital_source_type"].endswith("/compositeWithTrainedAlgorithmicMedia")
+    by_id = {s["segment"]: s for s in published["segments"]}
+    assert by_id["p1.s1"] == {"segment": "p1.s1", "drafted_by": "memory", "written_by_person": False, "edited_by": [],
+                              "reviewed": True, "accepted_as_low_risk": False}  # S1: item a's approved translation
+    assert by_id[s4.id]["drafted_by"] == "libre" and by_id[s4.id]["written_by_person"]
+    assert by_id[s4.id]["edited_by"] == ["Karim"]
+    assert by_id["headline"]["drafted_by"] == "libre" and not by_id["headline"]["written_by_person"]
+    assert str(ws.root) not in json.dumps(published)  # no server path in a published file
+
+    runner = CliRunner()
+    shown = runner.invoke(app, ["provenance", "b", "--lang", "fr", "-w", str(ws.root)])
+    assert shown.exit_code == 0, shown.output
+    assert f"{s4.id:<10} drafted by libre      written by a person (Karim); reviewed" in shown.output
+    assert "p1.s1      drafted by memory     memory's draft kept; reviewed" in shown.output
+    as_json = json.loads(runner.invoke(app, ["provenance", "b", "--lang", "fr", "--version", "1", "--json",
+                                             "-w", str(ws.root)]).output)
+    assert as_json["segments"] == published["segments"]
+    missing = runner.invoke(app, ["provenance", "b", "--lang", "fr", "--version", "7", "-w", str(ws.root)])
+    assert missing.exit_code == 2 and "no published version 7 of b in fr" in missing.output
+
+
 def test_six_approvals_at_once_all_reach_the_memory_every_time(workspace) -> None:
     """Six languages approved at the same moment (six runs, six writers): every reviewed segment is remembered,
     round after round; a writer waits for the lock instead of failing."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from tarjama.clock import now_utc
 from tarjama.errors import TarjamaError
 from tarjama.fsio import atomic_write_text, locked
-from tarjama.publish import render
+from tarjama.publish import provenance, render
 from tarjama.publish.render import Published
 from tarjama.publish.version import SOURCE_LANGUAGE, Version, load_versions
 from tarjama.settings import DEFAULT_SITE_URL
@@ -61,8 +61,15 @@ def publish_item(workspace: Workspace, slug: str, lang: str, *, site_url: str = 
     others = [other for other in published_languages(root, slug) if other not in (lang, SOURCE_LANGUAGE)]
     langs = [lang, SOURCE_LANGUAGE, *others]
     alternates = render.alternates_for(site, slug, langs)
-    results = [publish_version(root, translation, alternates, now, site),
+    document = {"slug": slug, "lang": lang, "translation_of": SOURCE_LANGUAGE,
+                 "digital_source_type": kind.iptc if (kind := render.source_type(translation)) else None,
+                 "machine_translation": list(translation.providers), "reviewed_by": list(translation.reviewers),
+                 "publisher": translation.publisher, "segments": provenance.item_provenance(workspace, slug, lang)}
+    results = [publish_version(root, translation, alternates, now, site, document),
                publish_version(root, original, alternates, now, site)]
+    if results[0].changed:
+        provenance.record_version(workspace, slug, lang, {**document, "version": results[0].version,
+                                                          "versioncreated": now.isoformat()})
     for other in others:  # only their links change; their text stays as it was approved
         current = read_published(root / other, slug)
         if current is not None:
@@ -107,7 +114,7 @@ def read_published(folder: Path, slug: str) -> Published | None:
 
 
 def publish_version(root: Path, version: Version, alternates: list[render.Alternate], now: dt.datetime,
-                    site: str) -> PublishResult:
+                    site: str, provenance_doc: dict | None = None) -> PublishResult:
     lang, slug = version.lang, version.slug
     root.mkdir(parents=True, exist_ok=True)
     with locked(root / f".{lang}.publish.lock", f"published {lang} pages", timeout=30):
@@ -124,7 +131,7 @@ def publish_version(root: Path, version: Version, alternates: list[render.Altern
         )
         staging = root / ".versions" / f"{lang}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         try:
-            _build(staging, current, published, alternates, site)
+            _build(staging, current, published, alternates, site, provenance_doc)
             _swap(root, link, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -139,10 +146,14 @@ def _content(version: Version) -> tuple:
 
 
 def _build(staging: Path, current: Path | None, published: Published, alternates: list[render.Alternate],
-           site: str) -> None:
+           site: str, provenance_doc: dict | None = None) -> None:
     slug, lang = published.version.slug, published.version.lang
     (staging / _META).mkdir(parents=True)
     own = {f"{slug}.html", f"{slug}.md", f"{slug}.json", f"{_META}/{slug}.json", "index.html", "feed.xml"}
+    if provenance_doc is not None:
+        own.add(f"{slug}.provenance.json")
+        _write(staging / f"{slug}.provenance.json", provenance.dumps(
+            {**provenance_doc, "version": published.number, "versioncreated": published.versioncreated}))
     if current is not None:
         for path in current.rglob("*"):
             rel = path.relative_to(current).as_posix()
