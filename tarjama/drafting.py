@@ -34,6 +34,7 @@ from tarjama.memory import exact
 from tarjama.mt.engine import MTEngine, Progress
 from tarjama.mt.sources import Source
 from tarjama.qa.item_risk import band_counts
+from tarjama.qa.risk import Risk
 from tarjama.review.decisions import claim_item
 from tarjama.segment import Segment, segment_item
 from tarjama.usage_log import record_usage, usage_checkpoint
@@ -195,16 +196,16 @@ def mark_risks(ctx: Context, slug: str, drafted: Mapping[str, Mapping[str, Draft
     unreviewed segments per band, per language."""
     risks = ctx.risks(slug, list(drafted), unreviewed_only=True)
     for lang, found in risks.items():
-        summaries = {segment: risk.summary() for segment, risk in found.items()}
 
-        def change(edit: Edit, summaries: dict[str, str] = summaries) -> None:
-            if edit.po is not None:
-                edit.changed = note_risks(edit.po, summaries)
+        def change(edit: Edit, found: dict[str, Risk] = found) -> dict[str, dict]:
+            """The risks noted, by source text (what the machine drafts' record is keyed by)."""
+            if edit.po is None:
+                return {}
+            edit.changed = note_risks(edit.po, {segment: risk.summary() for segment, risk in found.items()})
+            return {e.msgid: found[e.msgctxt].as_dict() for e in edit.po if e.msgctxt in found and not e.obsolete}
 
         path = ctx.workspace.catalog_path(slug, lang)
-        update_catalog(path, change)
-        po = read_catalog(path)
-        by_source = {e.msgid: found[e.msgctxt].as_dict() for e in po or [] if e.msgctxt in found and not e.obsolete}
+        by_source = update_catalog(path, change)
         record_risks(path, {source: risk for source, risk in by_source.items() if source in drafted.get(lang, {})})
     return {lang: band_counts(found) for lang, found in risks.items()}
 

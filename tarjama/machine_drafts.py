@@ -9,7 +9,7 @@ text, so the record follows a sentence whose id moves.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,23 +43,24 @@ def record_machine_drafts(catalog: Path, drafts: Mapping[str, Any], at: str) -> 
     fresh = {source: {"text": d.text, "provider": d.provider, "at": at,
                       **({"alternatives": dict(d.alternatives)} if getattr(d, "alternatives", ()) else {})}
              for source, d in drafts.items() if d.text}
-    if not fresh:
-        return
-    path = machine_drafts_path(catalog)
-    with locked(path.with_name(f".{path.name}.lock"), f"machine drafts {path}", timeout=10):
-        known = dict(read_machine_drafts(catalog))
-        known.update(fresh)
-        atomic_write_text(path, json.dumps(known, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    if fresh:
+        _update(catalog, lambda known: fresh)
 
 
 def record_risks(catalog: Path, risks: Mapping[str, dict[str, Any]]) -> None:
     """Keep the risk each machine draft had when it was written (keyed by source text), so ``tarjama report
     --risk`` can tell whether the segments banded low went out unchanged."""
+    _update(catalog, lambda known: {source: {**known[source], "risk": risk} for source, risk in risks.items()
+                                    if source in known and known[source].get("risk") != risk})
+
+
+def _update(catalog: Path, fresh_of: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]]) -> None:
+    """Merge the records ``fresh_of`` makes from the known ones into the record file, under its lock; written
+    only when there is something fresh."""
     path = machine_drafts_path(catalog)
     with locked(path.with_name(f".{path.name}.lock"), f"machine drafts {path}", timeout=10):
         known = dict(read_machine_drafts(catalog))
-        fresh = {source: {**known[source], "risk": risk} for source, risk in risks.items()
-                 if source in known and known[source].get("risk") != risk}
+        fresh = fresh_of(known)
         if fresh:
             known.update(fresh)
             atomic_write_text(path, json.dumps(known, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

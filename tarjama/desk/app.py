@@ -34,6 +34,7 @@ from tarjama.desk.sessions import COOKIE, MAX_AGE_SECONDS, Session, SessionStore
 from tarjama.editing import StaleEditError, save_segment, segment_views, view_dict
 from tarjama.errors import InputError, TarjamaError
 from tarjama.publish.site import html_pages
+from tarjama.qa.item_risk import HIGH_FIRST, band_counts
 from tarjama.review.decisions import ApprovalRefused, precheck_decision
 from tarjama.review.events import Channel, Decision
 from tarjama.review.low_risk import BY_EXCEPTION, accept_low_risk
@@ -312,14 +313,14 @@ def create_app(workspace: Workspace, reviewers_path: Path, channel: ReviewChanne
     return app
 
 
-BANDS = ("high", "medium", "low")
+BANDS = tuple(b.value for b in HIGH_FIRST)
 
 
 def risk_view(segments: list, risks: dict, band: str | None, order: str | None) -> dict:
     """The review page's segments as the reviewer asked for them (one band only; highest risk first), with the
     counts per band of the unreviewed ones and the low-risk ones a by-exception acceptance would take."""
     unreviewed = [s for s in segments if s.state == "fuzzy" and s.id in risks]
-    counts = {b: sum(1 for s in unreviewed if risks[s.id].band.value == b) for b in BANDS}
+    counts = band_counts({s.id: risks[s.id] for s in unreviewed})
     shown = [s for s in segments if band not in BANDS or (s.id in risks and risks[s.id].band.value == band)]
     if order == "risk":
         shown = sorted(shown, key=lambda s: -risks[s.id].band.rank if s.id in risks else 1)

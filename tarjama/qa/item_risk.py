@@ -54,4 +54,7 @@ def item_risks(catalogs: Mapping[str, polib.POFile], findings: Mapping[str, list
 def band_counts(risks: Mapping[str, Risk]) -> dict[str, int]:
     """How many segments are in each band, high first: ``{"high": 2, "medium": 5, "low": 23}``."""
     counted = Counter(risk.band for risk in risks.values())
-    return {band.value: counted.get(band, 0) for band in (Band.HIGH, Band.MEDIUM, Band.LOW)}
+    return {band.value: counted.get(band, 0) for band in HIGH_FIRST}
+
+
+HIGH_FIRST = (Band.HIGH, Band.MEDIUM, Band.LOW)
