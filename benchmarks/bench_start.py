@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polib
@@ -66,18 +68,11 @@ def _states(env: dict[str, str], name: str) -> dict[str, dt.datetime] | None:
     return found
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    return {"p50": round(statistics.median(values), 2), "p95": round(percentile(values, 0.95), 2)}
-
-
-def run(execution: str, items: int, root: Path) -> dict:
-    ws = make_workspace(root / "ws")
+@contextmanager
+def serving(ws: Workspace, root: Path) -> Iterator[dict[str, str]]:
+    """A Prefect server on SQLite and ``tarjama serve`` on ``ws`` with loopback LibreTranslate, up until the block
+    ends; the environment that reaches them."""
     logs = root / "logs"
-    (ws.root / "tarjama.toml").write_text(
-        f'providers = ["libre"]\n[workers]\nexecution = "{execution}"\n[inbox]\nwatch_seconds = 1\n'
-        '[review]\nwatch_seconds = 2\n', encoding="utf-8")
-    timings: dict[str, list[float]] = {name: [] for name in
-                                       ("to_review", "flow_body", "orchestration", "recorded", "published", "returned")}
     with LoopbackMTServer("libre") as libre:
         env = {**topology_env(root / "prefect-home", free_port(), None), "TARJAMA_LIBRE_URL": libre.url}
         with prefect_server(env, logs):
@@ -85,44 +80,59 @@ def run(execution: str, items: int, root: Path) -> dict:
                           logs / "serve.log")
             try:
                 wait_for(lambda: "serving" in (logs / "serve.log").read_text(errors="replace"), 300, "serve to start")
-                warm_up = "warmup-00"  # the worker's first run (its fork server may still be importing)
-                for n, slug in enumerate([warm_up] + [f"start-{n:02d}" for n in range(items)]):
-                    landed = dt.datetime.now(dt.UTC)
-                    (ws.inbox / f"{slug}.txt").write_text(burst_item(3000 + n), encoding="utf-8")
-                    states = wait_for(lambda slug=slug: _states(env, slug), 300, f"{slug} waiting for review", every=0.1)
-                    if slug == warm_up:
-                        continue
-                    total = (states["Suspended"] - landed).total_seconds()
-                    body = (states["Suspended"] - states["Running"]).total_seconds()
-                    timings["to_review"].append(total)
-                    timings["flow_body"].append(body)
-                    timings["orchestration"].append(total - body)
-
-                    reviewed(ws, slug, "fr")
-                    before = len(read(ws, slug))
-                    seen: dict[str, float] = {}
-                    started = time.monotonic()
-                    command = subprocess.Popen([sys.executable, "-m", "cli", "approve", slug, "--lang", "fr",
-                                                "--reviewer", "Bench", "--workspace", str(ws.root)], env=env,
-                                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                    while True:  # the log's events as they land, and the command's exit
-                        finished = command.poll() is not None
-                        if finished and "returned" not in seen:
-                            seen["returned"] = time.monotonic() - started
-                        for event in read(ws, slug)[before:]:
-                            name = {DecisionMade: "recorded", Published: "published"}.get(type(event))
-                            if name and name not in seen:
-                                seen[name] = time.monotonic() - started
-                        if finished and "published" in seen:
-                            break
-                        assert time.monotonic() - started < 300, f"{slug}: no publication"
-                        time.sleep(0.02)
-                    output = command.stdout.read()
-                    assert command.returncode == 0, output
-                    for name in ("recorded", "published", "returned"):
-                        timings[name].append(seen[name])
+                yield env
             finally:
                 serve.stop()
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"p50": round(statistics.median(values), 2), "p95": round(percentile(values, 0.95), 2)}
+
+
+def run(execution: str, items: int, root: Path) -> dict:
+    ws = make_workspace(root / "ws")
+    (ws.root / "tarjama.toml").write_text(
+        f'providers = ["libre"]\n[workers]\nexecution = "{execution}"\n[inbox]\nwatch_seconds = 1\n'
+        '[review]\nwatch_seconds = 2\n', encoding="utf-8")
+    timings: dict[str, list[float]] = {name: [] for name in
+                                       ("to_review", "flow_body", "orchestration", "recorded", "published", "returned")}
+    with serving(ws, root) as env:
+        warm_up = "warmup-00"  # the worker's first run (its fork server may still be importing)
+        for n, slug in enumerate([warm_up] + [f"start-{n:02d}" for n in range(items)]):
+            landed = dt.datetime.now(dt.UTC)
+            (ws.inbox / f"{slug}.txt").write_text(burst_item(3000 + n), encoding="utf-8")
+            states = wait_for(lambda slug=slug: _states(env, slug), 300, f"{slug} waiting for review", every=0.1)
+            if slug == warm_up:
+                continue
+            total = (states["Suspended"] - landed).total_seconds()
+            body = (states["Suspended"] - states["Running"]).total_seconds()
+            timings["to_review"].append(total)
+            timings["flow_body"].append(body)
+            timings["orchestration"].append(total - body)
+
+            reviewed(ws, slug, "fr")
+            before = len(read(ws, slug))
+            seen: dict[str, float] = {}
+            started = time.monotonic()
+            command = subprocess.Popen([sys.executable, "-m", "cli", "approve", slug, "--lang", "fr",
+                                        "--reviewer", "Bench", "--workspace", str(ws.root)], env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            while True:  # the log's events as they land, and the command's exit
+                finished = command.poll() is not None
+                if finished and "returned" not in seen:
+                    seen["returned"] = time.monotonic() - started
+                for event in read(ws, slug)[before:]:
+                    name = {DecisionMade: "recorded", Published: "published"}.get(type(event))
+                    if name and name not in seen:
+                        seen[name] = time.monotonic() - started
+                if finished and "published" in seen:
+                    break
+                assert time.monotonic() - started < 300, f"{slug}: no publication"
+                time.sleep(0.02)
+            output = command.stdout.read()
+            assert command.returncode == 0, output
+            for name in ("recorded", "published", "returned"):
+                timings[name].append(seen[name])
     return {"execution": execution, "items": items, **{f"{name}_s": _summary(values) for name, values in timings.items()}}
 
 

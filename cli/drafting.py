@@ -41,6 +41,9 @@ def translate(
     suggest_from: Annotated[str | None, typer.Option("--suggest-from", help="Engines whose outputs are kept beside "
                                                      "the draft for reviewers, comma-separated, e.g. deepl,llm "
                                                      "(costs their requests; default: [mt] suggest_from).")] = None,
+    urgency: Annotated[str | None, typer.Option("--urgency", help="flash, urgent or normal (or IPTC's 1 to 9): picks "
+                                                "the review policy, [review.flash] ...; default: the item's own "
+                                                "(front matter or ninjs), else normal.")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Machine-translate items into draft PO catalogs; with `tarjama serve` running, hand them to the review loop."""
@@ -50,10 +53,12 @@ def translate(
     from tarjama.mt.providers import all_providers
     from tarjama.review.same_text import refuse_same_text
     from tarjama.settings import load_settings
+    from tarjama.urgency import parse_urgency
 
     ws = find_workspace(workspace)
     settings = load_settings(ws.config_file)
     targets = parse_targets(to)
+    level = parse_urgency(urgency, "--urgency").value if urgency is not None else None
     mt = settings.mt_settings(provider, concurrency, suggest_from, workspace_root=ws.root)
     items, taken = [], {}
     for path in paths:  # every item is read before anything else happens
@@ -71,7 +76,8 @@ def translate(
         planned.append(_Planned(path.resolve(), item, drafted != item.digest))
     server = connect(ws, required=False)
     params = {"targets": list(targets), "providers": list(provider or []), "workspace": str(ws.root),
-              "concurrency": concurrency, "suggest_from": list(mt.suggest_from) if suggest_from is not None else []}
+              "concurrency": concurrency, "suggest_from": list(mt.suggest_from) if suggest_from is not None else [],
+              "urgency": level}
     if server:
         from operations.run_api import RunApi
         from operations.runs import deployment_is_served
@@ -195,6 +201,7 @@ def _options_differ(running: dict, asked: dict) -> str:
     """Which options of a run in review differ from the ones asked now ("--to", "--provider"); "" when none."""
     from operations.runs import run_options
 
-    names = {"targets": "--to", "providers": "--provider", "suggest_from": "--suggest-from", "concurrency": "--concurrency"}
+    names = {"targets": "--to", "providers": "--provider", "suggest_from": "--suggest-from", "concurrency": "--concurrency",
+             "urgency": "--urgency"}
     have, want = run_options(running), run_options(asked)
-    return ", ".join(flag for key, flag in names.items() if have[key] != want[key])
+    return ", ".join(flag for key, flag in names.items() if have.get(key) != want.get(key))

@@ -116,9 +116,11 @@ def provenance(
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=1))
         return
-    reviewers = ", ".join(found.get("reviewed_by") or []) or "nobody"
-    typer.echo(f"{slug} {lang} version {found['version']} ({found.get('versioncreated', '')[:16]}): reviewed by "
-               f"{reviewers}; {found.get('digital_source_type') or ''}")
+    reviewers = ", ".join(found.get("reviewed_by") or [])
+    review = ("published before review: an unreviewed machine translation" if found.get("review_status") ==
+              "unreviewed" else f"reviewed by {reviewers or 'nobody'}")
+    typer.echo(f"{slug} {lang} version {found['version']} ({found.get('versioncreated', '')[:16]}): {review}; "
+               f"{found.get('digital_source_type') or ''}")
     for s in found.get("segments", []):
         origin = s.get("drafted_by") or "no draft"
         who = "written by a person" + (f" ({', '.join(s['edited_by'])})" if s.get("edited_by") else "") \

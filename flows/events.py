@@ -27,6 +27,8 @@ class Milestone(StrEnum):
     REMINDER = "tarjama.review.reminder"
     DECIDED = "tarjama.review.decided"
     CHANGES_REQUESTED = "tarjama.review.changes-requested"
+    FLASH_PUBLISHED = "tarjama.review.flash-published"  # published before review: reviewers are wanted now
+    FLASH_HELD = "tarjama.review.flash-held"  # the flash path kept a language back for a person, and why
     PUBLISHED = "tarjama.published"
     PUBLICATION_FAILED = "tarjama.publication.failed"
     INBOX_REFUSED = "tarjama.inbox.refused"

@@ -21,6 +21,7 @@ from prefect.flow_runs import suspend_flow_run
 from pydantic import ValidationError
 
 from flows.events import Milestone, emit_milestone
+from flows.flash import publish_unreviewed
 from flows.forms import decision_form
 from flows.tasks import artifact_key, take_decisions
 from tarjama.catalog import approval_blockers, count_entries
@@ -31,10 +32,12 @@ from tarjama.qa.item_risk import band_counts
 from tarjama.review import events as review_log
 from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_request, record_timeout
 from tarjama.review.events import Channel, now_utc
+from tarjama.review.flash import publishes_before_review
 from tarjama.review.request import DecisionRequest
 from tarjama.review.state import fold, request_result, waiting_in_run
 from tarjama.review.state import opened as opened_before
 from tarjama.textutil import escape_markdown
+from tarjama.urgency import Urgency
 
 GRACE_SECONDS = 120  # Prefect's own expiry comes this long after tarjama's named timeout
 
@@ -123,14 +126,18 @@ def announce_waiting(ctx: Context, slug: str, langs: list[str], run_id: str, dea
 
 
 def wait_for_reviews(ctx: Context, slug: str, langs: list[str], run_id: str,
-                     timeout: dt.timedelta) -> GateResult:
-    """Suspend until every waiting language is approved (or the run is superseded, or the review times out)."""
+                     timeout: dt.timedelta, urgency: Urgency = Urgency.NORMAL) -> GateResult:
+    """Suspend until every waiting language is approved (or the run is superseded, or the review times out). An
+    item whose urgency's policy publishes before review has its drafts published first (the flash path)."""
     logger = get_run_logger()
     workspace = ctx.workspace
     first_pass = opened_before(review_log.read(workspace, slug), run_id) is None  # a replay opened it already
-    opened = open_review(workspace, slug, run_id, langs, timeout)
+    opened = open_review(workspace, slug, run_id, langs, timeout, urgency=urgency,
+                         remind_before=ctx.settings.review.for_urgency(urgency).remind_before_minutes)
     if first_pass and opened.langs:
         announce_waiting(ctx, slug, list(opened.langs), run_id, opened.deadline)
+    if opened.langs and publishes_before_review(ctx, urgency):
+        publish_unreviewed(ctx, slug, run_id, urgency)
     for lang in opened.already_approved:
         logger.info("%s %s: approved before and unchanged since: no new decision needed", slug, lang)
         publish_if_missing(ctx, slug, lang, run_id)

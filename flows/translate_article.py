@@ -41,11 +41,13 @@ from tarjama.mt.providers import all_providers
 from tarjama.mt.settings import MTSettings
 from tarjama.review.decisions import unpublished
 from tarjama.review.same_text import refuse_same_text
+from tarjama.urgency import Urgency, parse_urgency
 from tarjama.workspace import Workspace, find_workspace
 
 quiet_deliberate_failures()  # this module is what a flow-run process loads: its failures stay one line
 Language = Literal[OFFERED_TARGETS]  # type: ignore[valid-type]
 ProviderName = Literal[tuple(all_providers())]  # type: ignore[valid-type]
+UrgencyChoice = Literal[tuple(u.value for u in Urgency)]  # type: ignore[valid-type]
 
 
 def _run_name() -> str:
@@ -94,6 +96,10 @@ def translate_article(
     suggest_from: list[ProviderName] = _field([], "Alternatives from",
                                               "Engines whose outputs reviewers get beside the draft (costs their "
                                               "requests); leave empty for the configured ones"),
+    urgency: UrgencyChoice | None = _field(None, "Urgency",
+                                          "flash publishes the machine draft at once, labelled unreviewed, where "
+                                          "the newsroom's policy allows; leave empty for the item's own (its front "
+                                          "matter or ninjs), else normal"),
     workspace: Decided[str | None] = None,
     concurrency: Decided[int | None] = None,
     review_timeout_hours: Decided[float | None] = None,
@@ -105,6 +111,7 @@ def translate_article(
         langs = list(parse_targets(targets))
         mt = ctx.settings.mt_settings(providers or None, concurrency, suggest_from or None, workspace_root=ctx.workspace.root)
         item = _read_item(ctx, item_path, headline, body)
+        level = parse_urgency(urgency or item.urgency or Urgency.NORMAL, "urgency")
         drafts = _draft(ctx, item, langs, mt, str(flow_run.id))
     except TarjamaError as error:
         return Failed(message=str(error))
@@ -113,7 +120,7 @@ def translate_article(
         logger.info("drafts written; no deployment, so no review gate. Start the review loop with "
                     "`tarjama serve` (or `make demo`) and run `tarjama translate %s` again.", item.source_path)
         return summary
-    return _review(ctx, item.slug, langs, review_timeout_hours, summary)
+    return _review(ctx, item.slug, langs, level, review_timeout_hours, summary)
 
 
 @dataclass(frozen=True)
@@ -165,12 +172,14 @@ def _draft(ctx: Context, item: Item, langs: list[str], mt: MTSettings, run_id: s
         return write_catalogs(quote(ctx), item, chain, quote(drafted), run_id)
 
 
-def _review(ctx: Context, slug: str, langs: list[str], timeout_hours: float | None, summary: RunSummary):
+def _review(ctx: Context, slug: str, langs: list[str], urgency: Urgency, timeout_hours: float | None,
+            summary: RunSummary):
     """The review gate, then the run's end state: Completed with what was approved, Failed with why, or Cancelled
-    when another run of the item took over."""
-    timeout = dt.timedelta(hours=timeout_hours or ctx.settings.review.timeout_hours)
+    when another run of the item took over. The deadline: the run's own, else the urgency's policy, else
+    ``[review] timeout_hours``."""
+    timeout = dt.timedelta(hours=timeout_hours) if timeout_hours else ctx.settings.review.deadline(urgency)
     try:
-        gate = wait_for_reviews(ctx, slug, langs, str(flow_run.id), timeout)
+        gate = wait_for_reviews(ctx, slug, langs, str(flow_run.id), timeout, urgency)
     except TarjamaError as error:  # ReviewTimedOut included: its message names the languages still waiting
         return Failed(message=str(error))
     if gate.superseded_by:

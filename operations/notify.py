@@ -1,10 +1,12 @@
 """``tarjama notify``: Prefect automations that post to a chat webhook at the review milestones.
 
-Seven automations, created or replaced idempotently, each calling one Prefect
+Nine automations, created or replaced idempotently, each calling one Prefect
 Webhook block (``tarjama-notify``) when its event arrives
 (:mod:`flows.events`): a language waits for review, a review nears its deadline
 (once), a review is overdue, changes were requested (with the note), a language
-was published (with its pages), a publication failed, an inbox item was refused.
+was published (with its pages), a breaking-news language went out before review
+(review it now), the flash path kept a language for a person (and why), a
+publication failed, an inbox item was refused.
 The body is ``{"text": "..."}``, the shape Slack's and Mattermost's incoming
 webhooks take (Microsoft Teams' Workflows webhooks want an Adaptive Card
 instead: point them at a Slack-compatible relay, or edit the
@@ -33,6 +35,8 @@ NOTIFIED = {
     "tarjama: remind reviewers before a deadline": Milestone.REMINDER,
     "tarjama: notify when changes are requested": Milestone.CHANGES_REQUESTED,
     "tarjama: notify when a language is published": Milestone.PUBLISHED,
+    "tarjama: notify when breaking news is published before review": Milestone.FLASH_PUBLISHED,
+    "tarjama: notify when breaking news waits for a person": Milestone.FLASH_HELD,
     "tarjama: notify when a publication fails": Milestone.PUBLICATION_FAILED,
     "tarjama: notify when an inbox item is refused": Milestone.INBOX_REFUSED,
 }

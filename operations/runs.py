@@ -43,8 +43,11 @@ def run_options(params: dict | None) -> dict:
     """The options of a run's parameters that decide what it drafts, defaults filled in: the inbox watcher's
     runs (no options given) and ``translate``'s with its defaults have the same options."""
     given = params or {}
-    return {"targets": list(given.get("targets") or DEFAULT_TARGETS), "providers": list(given.get("providers") or []),
-            "suggest_from": list(given.get("suggest_from") or []), "concurrency": given.get("concurrency")}
+    options = {"targets": list(given.get("targets") or DEFAULT_TARGETS), "providers": list(given.get("providers") or []),
+               "suggest_from": list(given.get("suggest_from") or []), "concurrency": given.get("concurrency")}
+    if given.get("urgency"):  # only when given: the keys of runs started without one stay what they were
+        options["urgency"] = given["urgency"]
+    return options
 
 
 def item_key(workspace: Workspace, source_path: str, digest: str, params: dict | None = None) -> str:

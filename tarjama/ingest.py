@@ -22,6 +22,7 @@ from tarjama.item import Item
 from tarjama.manifest import read_manifest
 from tarjama.months import GREGORIAN, month_number
 from tarjama.textutil import arabic_ratio, has_letters, is_control_heavy, normalise_whitespace
+from tarjama.urgency import parse_urgency
 from tarjama.workspace import Workspace, check_slug
 
 MAX_BYTES = 1_000_000
@@ -222,6 +223,7 @@ def _parse_markdown(path: Path, text: str, timezone: str) -> dict[str, Any]:
         "section": _text_field(path, meta, "section"),
         "slug": slug,
         "review": None if review == "standard" else review,
+        "urgency": _urgency_field(path, meta, "front matter field 'urgency'"),
         "paragraphs": _paragraphs(body),
     }
 
@@ -254,6 +256,7 @@ def _parse_ninjs(path: Path, text: str, timezone: str) -> dict[str, Any]:
         "date": _date_field(path, doc.get("versioncreated"), "versioncreated", timezone),
         "uri": _text_field(path, doc, "uri"),
         "source_url": _url_field(path, doc, "uri") if str(doc.get("uri", "")).startswith("http") else None,
+        "urgency": _urgency_field(path, doc, "field 'urgency'"),
         "paragraphs": paragraphs,
     }
 
@@ -278,6 +281,14 @@ def _text_field(path: Path, meta: dict[str, Any], name: str) -> str | None:
         raise InputError(f"{path}: field {name!r} must be text, not {type(value).__name__}")
     value = str(value).strip()
     return value or None
+
+
+def _urgency_field(path: Path, meta: dict[str, Any], where: str) -> str | None:
+    """flash, urgent or normal, from its word or IPTC's number (1 to 9)."""
+    value = meta.get("urgency")
+    if value is None or value == "":
+        return None
+    return parse_urgency(value, f"{path}: {where}").value
 
 
 def _url_field(path: Path, meta: dict[str, Any], name: str) -> str | None:

@@ -23,6 +23,7 @@ class Item:
     source_url: str | None = None
     uri: str | None = None
     review: str | None = None  # the item's own review policy from its front matter: "four-eyes"
+    urgency: str | None = None  # flash, urgent or normal (tarjama.urgency), when the item says it
 
     @property
     def text_digest(self) -> str:

@@ -11,6 +11,7 @@ show in a repr, a log line or a Prefect parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import tomllib
@@ -28,6 +29,7 @@ from tarjama.glossary import load_glossary
 from tarjama.mt.providers import all_providers
 from tarjama.mt.settings import DEFAULT_CHAIN, DeepLConfig, Limits, LLMConfig, MTSettings, ProviderConfig
 from tarjama.qa.checks import check_names
+from tarjama.urgency import Urgency
 from tarjama.workspace import Workspace
 
 DEFAULT_SITE_URL = "http://localhost:8000/"
@@ -80,6 +82,22 @@ class MemorySettings(_Section):
     exact_reviewed: bool = Field(False, description="mark those drafts reviewed (else fuzzy, like MT drafts)")
 
 
+class UrgencyPolicy(_Section):
+    """What the review gate does with items of one urgency (``[review.flash]``, ``[review.urgent]``,
+    ``[review.normal]``)."""
+
+    publish: Literal["after-review", "before-review"] = Field(
+        "after-review", description="after-review: a language is published once a reviewer approves it; "
+                                    "before-review: its machine draft is published at once, labelled as unreviewed, "
+                                    "and the reviewed version replaces it (never with a critical QA finding, an "
+                                    "untranslated segment, a four-eyes item or a section of review_first_sections)")
+    deadline_minutes: float | None = Field(
+        None, gt=0, description="how long a run of such an item waits for review (default: [review] timeout_hours)")
+    remind_before_minutes: float | None = Field(
+        None, ge=0, description="remind the reviewers this long before that deadline (default: [review] "
+                                "remind_before_minutes)")
+
+
 class ReviewSettings(_Section):
     """The review gate (``[review]``)."""
 
@@ -97,6 +115,27 @@ class ReviewSettings(_Section):
     remind_before_minutes: float = Field(
         60, ge=0, description="a review still waiting this long before its deadline notifies the reviewers, once "
                               "(0: no reminder)")
+    flash: UrgencyPolicy = Field(
+        UrgencyPolicy(publish="before-review", deadline_minutes=120, remind_before_minutes=60),
+        description="items marked flash (front matter urgency: flash, ninjs urgency 1, --urgency flash)")
+    urgent: UrgencyPolicy = Field(UrgencyPolicy(deadline_minutes=30, remind_before_minutes=15),
+                                  description="items marked urgent (ninjs urgency 2 or 3)")
+    normal: UrgencyPolicy = Field(UrgencyPolicy(), description="every other item")
+    review_first_sections: list[str] = Field(
+        [], description="sections whose items are never published before review, whatever their urgency")
+
+    def for_urgency(self, urgency: Urgency) -> UrgencyPolicy:
+        return {Urgency.FLASH: self.flash, Urgency.URGENT: self.urgent}.get(urgency, self.normal)
+
+    def deadline(self, urgency: Urgency) -> dt.timedelta:
+        """How long a run of an item of this urgency waits for review."""
+        minutes = self.for_urgency(urgency).deadline_minutes
+        return dt.timedelta(minutes=minutes) if minutes is not None else dt.timedelta(hours=self.timeout_hours)
+
+    def remind_before(self, urgency: Urgency) -> float:
+        """Minutes before the deadline at which the reviewers are reminded (0: never)."""
+        minutes = self.for_urgency(urgency).remind_before_minutes
+        return self.remind_before_minutes if minutes is None else minutes
 
 
 class InboxSettings(_Section):
@@ -292,7 +331,7 @@ def _describe(exc: ValidationError, config_file: Path | None) -> str:
     value is often a secret: ``TARJAMA_DEEPL_KEY`` for ``TARJAMA_DEEPL_API_KEY``)."""
     error = exc.errors()[0]
     loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
-    env = "TARJAMA_" + "_".join(loc).upper()
+    env = "TARJAMA_" + "_".join(loc[:2]).upper() + (" (a JSON object)" if len(loc) > 2 else "")
     where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
     source = f"{config_file.name if config_file else 'tarjama.toml'} or {env}"
     if error["type"] == "extra_forbidden":

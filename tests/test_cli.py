@@ -92,6 +92,8 @@ def test_refusals_are_one_line_before_anything_runs(workspace, sample, libre) ->
     (["--provider", "libre"], "TARJAMA_LIBRE_URL"),
     (["--provider", "deepl"], "TARJAMA_DEEPL_API_KEY"),
     (["--provider", "llm"], "TARJAMA_LLM_URL"),
+    (["--urgency", "asap"], "--urgency is 'asap'; write one of flash, urgent, normal"),
+    (["--urgency", "12"], "--urgency must be a whole number from 1 (most urgent) to 9"),
 ])
 def test_bad_options_exit_2_with_one_line(workspace, sample, args, message) -> None:
     proc = in_process(workspace, "translate", str(sample), *args)

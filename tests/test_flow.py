@@ -116,8 +116,9 @@ def test_parameters_of_the_run_form_have_titles_choices_and_hide_what_the_deploy
 
     schema = parameter_schema(translate_article.fn).model_dump()  # what a deployment's Run form is built from
     props = schema["properties"]
-    assert set(props) == {"item_path", "headline", "body", "targets", "providers", "suggest_from"}
+    assert set(props) == {"item_path", "headline", "body", "targets", "providers", "suggest_from", "urgency"}
     assert all(p.get("title") and p.get("description") for p in props.values())
+    assert "flash" in str(props["urgency"]) and "null" in str(props["urgency"])  # empty: the item's own
     defs = schema.get("definitions", {})
     targets = props["targets"]["items"]
     enum = targets.get("enum") or defs.get(targets.get("$ref", "").rsplit("/", 1)[-1], {}).get("enum")

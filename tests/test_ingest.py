@@ -97,6 +97,12 @@ def test_ninjs_body_text_and_html(workspace: Workspace) -> None:
         ("deepfm.md", "---\ntitle: " + "[" * 5_000 + "\n---\n" + ARABIC, "nested too deeply"),
         ("bignum.json", '{"uri": "x", "body_text": "' + ARABIC + '", "n": ' + "9" * 5000 + "}", "number too long"),
         ("badurl.md", f"---\nsource_url: javascript:alert(1)\n---\n{ARABIC}\n", "must be an http(s) URL"),
+        ("badurgency.md", f"---\nurgency: asap\n---\n{ARABIC}\n",
+         "front matter field 'urgency' is 'asap'; write one of flash, urgent, normal"),
+        ("badurgency.json", json.dumps({"uri": "x", "urgency": 12, "body_text": ARABIC}),
+         "field 'urgency' must be a whole number from 1 (most urgent) to 9"),
+        ("boolurgency.json", json.dumps({"uri": "x", "urgency": True, "body_text": ARABIC}),
+         "field 'urgency' is 'True'; write one of flash, urgent, normal (or IPTC's 1 to 9)"),
     ],
 )
 def test_bad_input_is_refused_with_a_named_one_line_error(workspace: Workspace, name: str, content, message: str) -> None:

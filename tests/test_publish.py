@@ -147,7 +147,7 @@ def test_every_version_says_how_it_was_made_for_people_and_machines(drafted, nin
     assert meta["digital_source_type"].endswith("/compositeWithTrainedAlgorithmicMedia")
     assert (meta["machine_translation"], meta["publisher"]) == (["libre"], "Rédaction de l'exemple")
     feed = feedparser.parse((ws.published / "fr" / "feed.xml").read_bytes())
-    assert [t.term for t in feed.entries[0].tags] == ["compositeWithTrainedAlgorithmicMedia"]
+    assert [t.term for t in feed.entries[0].tags] == ["compositeWithTrainedAlgorithmicMedia", "reviewed"]
 
 
 def test_a_headline_cannot_close_the_json_ld_script(workspace, libre) -> None:

@@ -257,6 +257,40 @@ def test_a_new_run_takes_the_place_of_the_waiting_one_and_an_approved_unchanged_
     assert published[0].langs == [] and published[0].already_approved == ["fr", "en"]
 
 
+def test_a_flash_item_is_published_before_review_then_replaced_by_its_reviewed_version(loop) -> None:
+    """An item marked ``urgency: flash`` goes out as a labelled machine translation before the run waits; the
+    approval publishes the reviewed version as the next one; the run's artifact says what the flash path did."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    ws, _ = loop
+    slug = "breaking"
+    text = (ws.inbox / SAMPLE.name).read_text(encoding="utf-8").split("\n", 2)[2]
+    (ws.inbox / "breaking.md").write_text(f"---\nurgency: flash\nslug: {slug}\n---\n\n{text}\n"
+                                          "وأضاف المتحدث أن الاجتماع المقبل سيعقد قريبا.\n", encoding="utf-8")
+    run = settle(start(ws, "breaking.md").id)
+    assert run.state.name == "Suspended", run.state
+    page = ws.published / "fr" / f"{slug}.html"
+    assert "Traduction automatique de l&#39;arabe, en cours de relecture" in page.read_text(encoding="utf-8")
+    flash = [(e.lang, e.version, e.reviewed) for e in review_log.read(ws, slug) if isinstance(e, review_log.Published)]
+    assert sorted(flash) == [("en", 1, False), ("fr", 1, False)]
+    waiting = next(e for e in review_log.read(ws, slug) if isinstance(e, review_log.Waiting))
+    assert (waiting.urgency, waiting.remind_before_minutes) == ("flash", 60)
+    assert 100 < (waiting.deadline - waiting.at).total_seconds() / 60 <= 120  # [review.flash] deadline_minutes
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[f"flash-{slug}"]), flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+    assert artifacts and "| fr | yes, version 1 | - |" in artifacts[0].data
+
+    clear_fuzzy(ws, slug, "fr")
+    approved = decide(ws, slug, "fr", "approve", "Amina")
+    assert approved.verdict is Verdict.PUBLISHED, approved.summary(slug)
+    html = page.read_text(encoding="utf-8")
+    assert "en cours de relecture" not in html and "relu par Amina" in html and "(version 1)" in html
+    assert json.loads((ws.published / "fr" / f"{slug}.json").read_text(encoding="utf-8"))["version"] == "2"
+    assert settle(run.id).state.name == "Suspended"  # English still waits
+
+
 def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(served, served_workspace) -> None:
     """The session's `tarjama serve` started with a burst already in its inbox and one more dropped while it
     was starting (see conftest): each gets a run, and an item ingest refuses is logged, not started."""
@@ -318,10 +352,13 @@ def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DEPLOYMENT)
     properties = deployment.parameter_openapi_schema["properties"]
-    fields = ("item_path", "headline", "body", "targets", "providers", "suggest_from")
+    fields = ("item_path", "headline", "body", "targets", "providers", "suggest_from", "urgency")
     assert set(properties) == set(fields)
     assert [properties[k]["title"] for k in fields] == [
-        "Item file", "Headline", "Body", "Languages", "MT providers", "Alternatives from"]
+        "Item file", "Headline", "Body", "Languages", "MT providers", "Alternatives from", "Urgency"]
+    choices = [option for part in properties["urgency"].get("anyOf", [properties["urgency"]]) for option in
+               part.get("enum", [])]
+    assert choices == ["flash", "urgent", "normal"]
     assert "workspace" in deployment.parameters  # decided by the deployment, not shown in the form
 
 

@@ -18,18 +18,34 @@ STRINGS = {
         "versions": "Autres versions", "source": "Source", "news": "Actualités", "feed": "Flux Atom",
         "original": "Texte original en arabe.",
         "responsible": "Responsabilité éditoriale : {publisher}.",
+        "unreviewed": "Traduction automatique de l'arabe, en cours de relecture",
+        "unreviewed_credit": "Traduit de l'arabe par traduction automatique ({providers}), pas encore relu par "
+                             "une personne.",
+        "correction": "Version relue : elle remplace la traduction automatique non relue (version {number}) "
+                      "publiée le {date}.",
+        "reviewed_term": "Relu", "unreviewed_term": "Non relu",
     },
     "en": {
         "provenance": "Translated from Arabic by machine translation ({providers}), reviewed by {reviewer} on {date}.",
         "versions": "Other versions", "source": "Source", "news": "News", "feed": "Atom feed",
         "original": "Original Arabic text.",
         "responsible": "Editorial responsibility: {publisher}.",
+        "unreviewed": "Machine translation from Arabic, under review",
+        "unreviewed_credit": "Translated from Arabic by machine translation ({providers}), not yet reviewed by a "
+                             "person.",
+        "correction": "Reviewed version: it replaces the unreviewed machine translation (version {number}) "
+                      "published on {date}.",
+        "reviewed_term": "Reviewed", "unreviewed_term": "Unreviewed",
     },
     "ar": {
         "provenance": "ترجمة آلية ({providers}) من العربية، راجعها {reviewer} بتاريخ {date}.",
         "versions": "نسخ أخرى", "source": "المصدر", "news": "الأخبار", "feed": "موجز Atom",
         "original": "النص الأصلي باللغة العربية.",
         "responsible": "المسؤولية التحريرية: {publisher}.",
+        "unreviewed": "ترجمة آلية من العربية، قيد المراجعة",
+        "unreviewed_credit": "ترجمة آلية ({providers}) من العربية، لم يراجعها أحد بعد.",
+        "correction": "نسخة مراجعة تحل محل الترجمة الآلية غير المراجعة (النسخة {number}) المنشورة بتاريخ {date}.",
+        "reviewed_term": "مراجعة", "unreviewed_term": "غير مراجعة",
     },
 }
 

@@ -39,12 +39,25 @@ class Alternate:
 
 @dataclass(frozen=True)
 class Published:
-    """A version with its publication facts: version number and dates."""
+    """A version with its publication facts: version number and dates. ``replaces_unreviewed`` is the number of
+    the unreviewed machine translation (the flash path) this reviewed version corrected, published at
+    ``unreviewed_at``."""
 
     version: Version
     number: int
     firstcreated: str
     versioncreated: str
+    replaces_unreviewed: int | None = None
+    unreviewed_at: str | None = None
+
+    @property
+    def unreviewed(self) -> bool:
+        """A translation no person has reviewed yet: published before review, and labelled so everywhere."""
+        return is_unreviewed(self.version)
+
+
+def is_unreviewed(v: Version) -> bool:
+    return v.lang != SOURCE_LANGUAGE and not v.reviewer
 
 
 def page_url(site_url: str, lang: str, slug: str) -> str:
@@ -63,15 +76,19 @@ def _env() -> Environment:
 
 
 def provenance(v: Version) -> str:
+    """The page's visible credit line, in its own language: how the version was made and who answers for it."""
     w = words(v.lang)
     responsible = f" {w['responsible'].format(publisher=v.publisher)}" if v.publisher else ""
-    if v.reviewer is None:
+    if v.lang == SOURCE_LANGUAGE:
         return w["original"] + responsible
+    if is_unreviewed(v):
+        return w["unreviewed_credit"].format(providers=", ".join(v.providers) or "MT") + responsible
     return w["provenance"].format(providers=", ".join(v.providers) or "MT", reviewer=reviewer_names(v),
                                   date=long_date(v.reviewed_at, v.lang) or v.reviewed_at or "") + responsible
 
 
 IPTC_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+REVIEW_STATUS_SCHEME = "urn:tarjama:review-status"  # tarjama's own two terms: reviewed, unreviewed
 
 
 @dataclass(frozen=True)
@@ -121,12 +138,26 @@ def json_ld(p: Published, alternates: list[Alternate]) -> str:
         doc["translator"] = [{"@type": "Organization", "name": provider} for provider in v.providers]
         if v.reviewers:
             doc["editor"] = [{"@type": "Person", "name": name} for name in v.reviewers]
+        if p.unreviewed:
+            doc["creativeWorkStatus"] = "Draft"  # schema.org's term for a work not yet through its editorial stage
+            doc["backstory"] = words(v.lang)["unreviewed"]
+        elif (note := correction_note(p)) is not None:
+            doc["correction"] = {"@type": "CorrectionComment", "text": note, "datePublished": p.versioncreated}
     if v.publisher:
         doc["publisher"] = {"@type": "Organization", "name": v.publisher}
     if v.source_url:
         doc["isBasedOn"] = v.source_url
     text = json.dumps({k: val for k, val in doc.items() if val is not None}, ensure_ascii=False, indent=1)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def correction_note(p: Published) -> str | None:
+    """For a reviewed version that replaced an unreviewed one: says so, with when that one went out."""
+    if p.replaces_unreviewed is None:
+        return None
+    lang = p.version.lang
+    when = long_date(p.unreviewed_at, lang) or p.unreviewed_at or ""
+    return words(lang)["correction"].format(number=p.replaces_unreviewed, date=when)
 
 
 def reviewer_names(v: Version) -> str:
@@ -149,6 +180,7 @@ def render_html(p: Published, alternates: list[Alternate]) -> str:
     return _env().get_template("article.html").render(
         v=v, dir=text_direction(v.lang), date=long_date(v.date, v.lang), w=words(v.lang),
         alternates=alternates, provenance=provenance(v), json_ld=Markup(json_ld(p, alternates)),
+        unreviewed=words(v.lang)["unreviewed"] if p.unreviewed else None, correction=correction_note(p),
     )
 
 
@@ -161,6 +193,9 @@ def render_markdown(p: Published) -> str:
         "reviewed_at": v.reviewed_at, "reviewed_via": v.reviewed_via, "version": p.number, "draft": False,
         "digital_source_type": kind.iptc if (kind := source_type(v)) else None,
         "machine_translation": list(v.providers) if kind else None, "publisher": v.publisher,
+        "review_status": ("unreviewed" if p.unreviewed else "reviewed") if kind else None,
+        "credit": provenance(v), "correction": correction_note(p),
+        "replaces_unreviewed_version": p.replaces_unreviewed,
     }
     front = {k: val for k, val in front.items() if val is not None}
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1000)
@@ -211,6 +246,12 @@ def render_ninjs(p: Published, alternates: list[Alternate], site_url: str) -> di
         sources.append({"name": v.publisher, "role": "publisher"})
     if kind := source_type(v):
         doc["digitalsourcetype"] = {"uri": kind.iptc, "name": kind.name}
+        doc["descriptions"] = [{"role": "disclosure", "contenttype": "text/plain", "value": provenance(v)}]
+        if p.unreviewed:
+            doc["ednote"] = ("Machine translation from Arabic, not yet reviewed by a person; a reviewed version "
+                             "will replace it as the next version.")
+        elif (note := correction_note(p)) is not None:
+            doc["descriptions"].append({"role": "correction", "contenttype": "text/plain", "value": note})
     if v.source_url:
         sources.append({"name": "original source", "role": "originator", "uri": v.source_url})
     if sources:
@@ -252,12 +293,22 @@ def render_feed(lang: str, published: list[Published], site_url: str) -> str:
         entry.link(href=page_url(site_url, lang, v.slug), rel="alternate")
         entry.published(p.firstcreated)
         entry.updated(p.versioncreated)
-        entry.summary(v.paragraphs[0] if v.paragraphs else v.headline)
+        entry.summary(_entry_summary(p))
         for name in v.reviewers:
             entry.author({"name": name})
         if kind := source_type(v):
             entry.category(term=kind.code, scheme=IPTC_SOURCE_TYPES, label=kind.name)
+            status = "unreviewed" if p.unreviewed else "reviewed"
+            entry.category(term=status, scheme=REVIEW_STATUS_SCHEME, label=words(lang)[f"{status}_term"])
     return feed.atom_str(pretty=True).decode("utf-8")
+
+
+def _entry_summary(p: Published) -> str:
+    """The entry's first paragraph, after the label a feed reader shows: unreviewed, or corrected by review."""
+    v = p.version
+    first = v.paragraphs[0] if v.paragraphs else v.headline
+    label = words(v.lang)["unreviewed"] + "." if p.unreviewed else correction_note(p)
+    return f"{label} {first}" if label else first
 
 
 @lru_cache(maxsize=1)

@@ -49,14 +49,20 @@ class PublishResult:
 
 
 def publish_item(workspace: Workspace, slug: str, lang: str, *, site_url: str = DEFAULT_SITE_URL,
-                 now: dt.datetime | None = None, publisher: str | None = None) -> list[PublishResult]:
+                 now: dt.datetime | None = None, publisher: str | None = None,
+                 reviewed: bool = True) -> list[PublishResult]:
     """Publish the approved ``lang`` version and the Arabic original, and refresh the links of the
     item's other published languages (``site_url``: the newsroom's ``[site] url``, for absolute links).
-    Each language is swapped in atomically on its own."""
+    Each language is swapped in atomically on its own. ``reviewed=False`` publishes the drafts as they are, as
+    an unreviewed machine translation (the flash path): no reviewer is named, whatever the catalog's header
+    says from an earlier approval."""
     now = now or now_utc()
     site = site_url
     original, translation = (dataclasses.replace(v, publisher=publisher or None)
                              for v in load_versions(workspace, slug, lang))
+    if not reviewed:
+        translation = dataclasses.replace(translation, reviewer=None, reviewed_at=None, reviewed_via=None,
+                                          first_reviewer=None)
     root = workspace.published
     others = [other for other in published_languages(root, slug) if other not in (lang, SOURCE_LANGUAGE)]
     langs = [lang, SOURCE_LANGUAGE, *others]
@@ -64,6 +70,7 @@ def publish_item(workspace: Workspace, slug: str, lang: str, *, site_url: str = 
     document = {"slug": slug, "lang": lang, "translation_of": SOURCE_LANGUAGE,
                  "digital_source_type": kind.iptc if (kind := render.source_type(translation)) else None,
                  "machine_translation": list(translation.providers), "reviewed_by": list(translation.reviewers),
+                 "review_status": "reviewed" if reviewed else "unreviewed",
                  "publisher": translation.publisher, "segments": provenance.item_provenance(workspace, slug, lang)}
     results = [publish_version(root, translation, alternates, now, site, document),
                publish_version(root, original, alternates, now, site)]
@@ -110,7 +117,8 @@ def read_published(folder: Path, slug: str) -> Published | None:
         return None
     version = Version(**{**data["version"], "paragraphs": tuple(data["version"]["paragraphs"]),
                          "providers": tuple(data["version"].get("providers", ()))})
-    return Published(version, data["number"], data["firstcreated"], data["versioncreated"])
+    return Published(version, data["number"], data["firstcreated"], data["versioncreated"],
+                     data.get("replaces_unreviewed"), data.get("unreviewed_at"))
 
 
 def publish_version(root: Path, version: Version, alternates: list[render.Alternate], now: dt.datetime,
@@ -128,6 +136,7 @@ def publish_version(root: Path, version: Version, alternates: list[render.Altern
             number=1 if previous is None else previous.number + (1 if changed else 0),
             firstcreated=previous.firstcreated if previous else stamp,
             versioncreated=stamp if changed or previous is None else previous.versioncreated,
+            **_correction(previous, version, changed),
         )
         staging = root / ".versions" / f"{lang}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         try:
@@ -138,6 +147,18 @@ def publish_version(root: Path, version: Version, alternates: list[render.Altern
             raise
         _prune(root / ".versions", lang, keep={staging.name})
     return PublishResult(lang=lang, slug=slug, version=published.number, changed=changed, folder=str(link))
+
+
+def _correction(previous: Published | None, version: Version, changed: bool) -> dict:
+    """A reviewed version that replaces an unreviewed one says which and when; it keeps saying so while it is
+    published again unchanged (a refresh of its links)."""
+    if previous is None or render.is_unreviewed(version):
+        return {}
+    if changed and previous.unreviewed:
+        return {"replaces_unreviewed": previous.number, "unreviewed_at": previous.versioncreated}
+    if not changed:
+        return {"replaces_unreviewed": previous.replaces_unreviewed, "unreviewed_at": previous.unreviewed_at}
+    return {}
 
 
 def _content(version: Version) -> tuple:
@@ -166,7 +187,8 @@ def _build(staging: Path, current: Path | None, published: Published, alternates
     if errors:
         raise PublishError(f"ninjs for {slug} ({lang}) is invalid: {errors[0].message}")
     meta = {"version": dataclasses.asdict(published.version), "number": published.number,
-            "firstcreated": published.firstcreated, "versioncreated": published.versioncreated}
+            "firstcreated": published.firstcreated, "versioncreated": published.versioncreated,
+            "replaces_unreviewed": published.replaces_unreviewed, "unreviewed_at": published.unreviewed_at}
     _write(staging / _META / f"{slug}.json", json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
     _write(staging / f"{slug}.html", render.render_html(published, alternates))
     _write(staging / f"{slug}.md", render.render_markdown(published))

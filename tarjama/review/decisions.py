@@ -61,7 +61,15 @@ from tarjama.review.events import (
 from tarjama.review.request import DecisionRequest
 from tarjama.review.state import ItemReview, ReviewState, fold, opened, waiting_in_run
 from tarjama.settings import Settings
+from tarjama.urgency import Urgency
 from tarjama.workspace import Workspace
+
+DECISIONS_LOCK_TIMEOUT = 120  # seconds: a pass over an item's decisions publishes, which takes a moment
+
+
+def decisions_lock(workspace: Workspace, slug: str) -> Path:
+    """The lock that serialises everything that decides or publishes an item's languages in a run."""
+    return workspace.item_dir(slug) / ".decisions.lock"
 
 
 class ApprovalRefused(TarjamaError):
@@ -201,16 +209,18 @@ def is_current_run(workspace: Workspace, slug: str, run_id: str) -> bool:
 
 
 def open_review(workspace: Workspace, slug: str, run_id: str, langs: list[str], timeout: dt.timedelta,
-                now: dt.datetime | None = None) -> Waiting:
+                now: dt.datetime | None = None, *, urgency: Urgency = Urgency.NORMAL,
+                remind_before: float | None = None) -> Waiting:
     """Open the run's review gate once (replays get the same deadline). A language whose catalog is
-    approved and unchanged since needs no new decision: it is listed as already approved."""
+    approved and unchanged since needs no new decision: it is listed as already approved. The item's
+    ``urgency`` and its policy's reminder (minutes before the deadline) are recorded with it."""
     found = opened(review_log.read(workspace, slug), run_id)
     if found is not None:
         return found
     already = [lang for lang in langs if approval_holds(read_catalog(workspace.catalog_path(slug, lang)))]
     now = now or now_utc()
     waiting = Waiting(run_id=run_id, langs=[lang for lang in langs if lang not in already], already_approved=already,
-                      at=now, deadline=now + timeout)
+                      at=now, deadline=now + timeout, urgency=urgency.value, remind_before_minutes=remind_before)
     review_log.append(workspace, slug, waiting)
     return waiting
 
@@ -236,7 +246,7 @@ def take_pending(ctx: Context, slug: str, run_id: str) -> Taken:
     current run takes requests: a superseded one leaves them to the run that replaced it.
     """
     workspace = ctx.workspace
-    with locked(workspace.item_dir(slug) / ".decisions.lock", f"decisions of {slug!r}", timeout=120):
+    with locked(decisions_lock(workspace, slug), f"decisions of {slug!r}", timeout=DECISIONS_LOCK_TIMEOUT):
         events = review_log.read(workspace, slug)
         review = fold(events)
         _, waiting = waiting_in_run(events, run_id)
@@ -391,22 +401,23 @@ def _approved_unpublished(events: list[review_log.Event], run_id: str) -> list[D
 
 
 def publish_language(ctx: Context, slug: str, lang: str, *, request: str | None = None,
-                     run_id: str | None = None) -> Published | PublishFailed:
+                     run_id: str | None = None, reviewed: bool = True) -> Published | PublishFailed:
     """Publish an approved language (and the Arabic original), and record what happened: the files that
-    exist afterwards, or why it failed. Never raises for a publication failure: it is recorded."""
+    exist afterwards, or why it failed. Never raises for a publication failure: it is recorded.
+    ``reviewed=False``: the flash path's unreviewed machine draft, labelled so."""
     workspace = ctx.workspace
     try:
         results = site.publish_item(workspace, slug, lang, site_url=ctx.settings.site.url,
-                                     publisher=ctx.settings.site.publisher)
+                                     publisher=ctx.settings.site.publisher, reviewed=reviewed)
         paths = [path.relative_to(workspace.root).as_posix() for path in site.stable_paths(workspace, slug, lang)]
         missing = [p for p in paths if not (workspace.root / p).exists()]
         if missing:
             raise TarjamaError(f"files missing after publishing: {', '.join(missing)}")
         version = next(r.version for r in results if r.lang == lang)
         event: Published | PublishFailed = Published(lang=lang, version=version, paths=paths, request=request,
-                                                     run_id=run_id)
+                                                     run_id=run_id, reviewed=reviewed)
     except Exception as exc:  # whatever the cause, it is recorded as the reason, in one line
-        event = PublishFailed(lang=lang, reason=_one_line(exc), request=request, run_id=run_id)
+        event = PublishFailed(lang=lang, reason=_one_line(exc), request=request, run_id=run_id, reviewed=reviewed)
     review_log.append(workspace, slug, event)
     return event
 
@@ -415,7 +426,7 @@ def publish_if_missing(ctx: Context, slug: str, lang: str, run_id: str) -> Publi
     """An approved, unchanged language whose publication is not there (it failed, or the files went missing)
     is published again; otherwise nothing happens."""
     last = next((e for e in reversed(review_log.read(ctx.workspace, slug))
-                 if isinstance(e, (Published, PublishFailed)) and e.lang == lang), None)
+                 if isinstance(e, (Published, PublishFailed)) and e.lang == lang and e.reviewed), None)
     if isinstance(last, Published) and all((ctx.workspace.root / p).is_file() for p in last.paths):
         return None
     return publish_language(ctx, slug, lang, run_id=run_id)
@@ -425,7 +436,7 @@ def unpublished(workspace: Workspace, slug: str, langs: list[str]) -> list[tuple
     """Languages among ``langs`` whose latest publication failed, with the reason."""
     latest: dict[str, Published | PublishFailed] = {}
     for event in review_log.read(workspace, slug):
-        if isinstance(event, (Published, PublishFailed)):
+        if isinstance(event, (Published, PublishFailed)) and event.reviewed:
             latest[event.lang] = event
     return [(lang, latest[lang].reason) for lang in langs if isinstance(latest.get(lang), PublishFailed)]
 

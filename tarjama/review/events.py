@@ -76,6 +76,8 @@ class Waiting(_Event):
     langs: list[str]
     already_approved: list[str] = []
     deadline: dt.datetime
+    urgency: str = "normal"  # the item's urgency for this run (tarjama.urgency), which chose the deadline
+    remind_before_minutes: float | None = None  # its policy's reminder (None: [review] remind_before_minutes)
 
 
 class DecisionRequested(_Event):
@@ -148,8 +150,21 @@ class ReminderSent(_Event):
     deadline: dt.datetime
 
 
+class FlashDecided(_Event):
+    """Whether a language of an item whose policy publishes before review (``[review.flash]``) went out unreviewed,
+    and why not when it did not (a critical QA finding, an untranslated segment, a four-eyes item ...)."""
+
+    event: Literal["flash-decided"] = "flash-decided"
+    run_id: str
+    lang: str
+    urgency: str
+    publish: bool
+    reasons: list[str] = []
+
+
 class Published(_Event):
-    """A language's version went live; ``paths`` are the files written, relative to the workspace."""
+    """A language's version went live; ``paths`` are the files written, relative to the workspace. ``reviewed`` is
+    False for a machine draft published before review (the flash path)."""
 
     event: Literal["published"] = "published"
     lang: str
@@ -157,16 +172,19 @@ class Published(_Event):
     paths: list[str]
     request: str | None = None
     run_id: str | None = None
+    reviewed: bool = True
 
 
 class PublishFailed(_Event):
-    """An approved language could not be published; ``tarjama publish`` tries again once it is fixed."""
+    """An approved language could not be published; ``tarjama publish`` tries again once it is fixed. ``reviewed``
+    is False for a machine draft that the flash path could not publish (the language still waits for review)."""
 
     event: Literal["publish-failed"] = "publish-failed"
     lang: str
     reason: str
     request: str | None = None
     run_id: str | None = None
+    reviewed: bool = True
 
 
 class RecordFailed(_Event):
@@ -188,7 +206,7 @@ class TimedOut(_Event):
 
 
 Event = Annotated[RunStarted | Superseded | Waiting | DecisionRequested | DecisionMade | Published | PublishFailed
-                  | RecordFailed | TimedOut | LowRiskAccepted | ReminderSent, Field(discriminator="event")]
+                  | RecordFailed | TimedOut | LowRiskAccepted | ReminderSent | FlashDecided, Field(discriminator="event")]
 _EVENT = TypeAdapter(Event)
 
 

@@ -61,6 +61,7 @@ class LanguageReview:
     channel: Channel | None = None  # where the deciding reviewer's name came from
     not_recorded: tuple[str, ...] = ()  # records of this approval that could not be written, each with its remedy
     first_approval: str | None = None  # four-eyes: who approved first, while a second reviewer is awaited
+    published_unreviewed: int | None = None  # the flash path: the version now published is this unreviewed one
 
     @property
     def overdue(self) -> bool:
@@ -95,6 +96,8 @@ class LanguageReview:
             case _:
                 text = "not in review"
         text += "".join(f"; {problem}" for problem in self.not_recorded)
+        if self.published_unreviewed is not None:
+            text += f"; published before review as v{self.published_unreviewed} (machine translation, labelled unreviewed)"
         return text + (" (overdue)" if self.overdue else "")
 
 
@@ -137,6 +140,7 @@ def fold(events: list[Event]) -> ItemReview:
     decided: set[str] = set()
     superseded: set[str] = set()
     deadlines: dict[str, dt.datetime] = {}
+    unreviewed_live: dict[str, int] = {}  # languages whose published version is an unreviewed machine draft
     for e in events:
         match e:
             case RunStarted():
@@ -160,7 +164,10 @@ def fold(events: list[Event]) -> ItemReview:
                 elif e.outcome is Outcome.APPROVED:
                     langs[e.lang] = LanguageReview(e.lang, ReviewState.APPROVED, e.at, e.run_id, e.reviewer, e.note,
                                                    channel=e.channel)
+            case Published() if not e.reviewed:
+                unreviewed_live[e.lang] = e.version  # the language still waits: its state does not change
             case Published():
+                unreviewed_live.pop(e.lang, None)
                 previous = langs.get(e.lang)
                 reviewer = previous.reviewer if previous else None
                 if previous is None or not previous.state.awaits_decision:
@@ -168,6 +175,8 @@ def fold(events: list[Event]) -> ItemReview:
                                                    (previous.run_id if previous else None), reviewer, version=e.version,
                                                    channel=previous.channel if previous else None,
                                                    not_recorded=previous.not_recorded if previous else ())
+            case PublishFailed() if not e.reviewed:
+                pass  # the flash path could not publish the draft: the language waits for review as before
             case PublishFailed():
                 previous = langs.get(e.lang)
                 if previous is None or not previous.state.awaits_decision:
@@ -183,6 +192,9 @@ def fold(events: list[Event]) -> ItemReview:
                 for lang in e.langs:
                     if lang in langs and langs[lang].state.awaits_decision:
                         langs[lang] = LanguageReview(lang, ReviewState.TIMED_OUT, e.at, e.run_id)
+    for lang, version in unreviewed_live.items():
+        if lang in langs:
+            langs[lang] = replace(langs[lang], published_unreviewed=version)
     pending = tuple(r for key, r in requests.items() if key not in decided)
     return ItemReview(current, digest, providers, langs, pending, frozenset(superseded))
 
