@@ -17,7 +17,7 @@ from tarjama.review.decisions import record_timeout
 from tarjama.review.events import now_utc
 from tarjama.review.reminders import record_reminder, reminder_due
 from tarjama.review.state import fold, waiting_in_run
-from tarjama.settings import current_settings, load_settings
+from tarjama.settings import Settings, current_settings
 from tarjama.workspace import Workspace, find_workspace
 
 
@@ -59,23 +59,17 @@ class ReviewWatch:
             if review.current_run != run.id:
                 continue
             deadline, waiting = waiting_in_run(events, run.id)
+            settings = _settings_of(workspace)  # once per run and round, for all it does with this run
             if deadline is not None and deadline <= now_utc():
-                said.append(_expire(api, workspace, run, deadline, waiting))
+                said.append(_expire(api, workspace, settings, run, deadline, waiting))
                 continue
-            if deadline is not None and self._reminder_due(workspace, events, run.id, deadline, waiting):
-                said.append(_remind(workspace, run, deadline, waiting))
+            if deadline is not None and settings is not None and reminder_due(events, run.id, deadline, waiting,
+                                                                              settings, now_utc()):
+                said.append(_remind(workspace, settings, run, deadline, waiting))
             if review.pending and wake(api, run.id, events, review.pending[0].request):
                 said.append(f"{run.name}: woken for {len(review.pending)} pending decision(s)")
         return said
 
-
-    @staticmethod
-    def _reminder_due(workspace: Workspace, events: list, run_id: str, deadline: dt.datetime, waiting: list[str]) -> bool:
-        try:
-            settings = current_settings(workspace.config_file)  # parsed again only when tarjama.toml changes
-        except TarjamaError:
-            return False  # a broken tarjama.toml is said by the commands that read it; the watcher goes on
-        return reminder_due(events, run_id, deadline, waiting, settings, now_utc())
 
     def _free_slots_of_lost_runs(self, api: RunApi) -> list[str]:
         """Provider slots written down by runs that are no longer running (their worker died and the restart
@@ -98,22 +92,33 @@ class ReviewWatch:
         return said
 
 
-def _expire(api: RunApi, workspace: Workspace, run: Run, deadline: dt.datetime, waiting: list[str]) -> str:
+def _settings_of(workspace: Workspace) -> Settings | None:
+    """The workspace's settings (parsed again only when its tarjama.toml changes); None while that file is broken:
+    the commands that read it say so, the watcher goes on (it still fails overdue runs, without their notice)."""
+    try:
+        return current_settings(workspace.config_file)
+    except TarjamaError:
+        return None
+
+
+def _expire(api: RunApi, workspace: Workspace, settings: Settings | None, run: Run, deadline: dt.datetime,
+            waiting: list[str]) -> str:
     message = f"Review timed out at {deadline:%Y-%m-%d %H:%M} UTC; still waiting for: {', '.join(waiting) or 'none'}"
     record_timeout(workspace, run.name, run.id, waiting)  # first: whoever sees the run failed finds it recorded
     api.fail(run.id, message)
-    emit_milestone(Milestone.OVERDUE, load_settings(workspace.config_file), run.name, waiting,
-                   f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
-                   f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=run.id)
+    if settings is not None:
+        emit_milestone(Milestone.OVERDUE, settings, run.name, waiting,
+                       f"{run.name}: review overdue, still waiting for {', '.join(waiting) or 'none'}; "
+                       f"the run failed at its deadline ({deadline:%Y-%m-%d %H:%M} UTC)", run_id=run.id)
     return f"{run.name}: {message}"
 
 
-def _remind(workspace: Workspace, run: Run, deadline: dt.datetime, waiting: list[str]) -> str:
+def _remind(workspace: Workspace, settings: Settings, run: Run, deadline: dt.datetime, waiting: list[str]) -> str:
     record_reminder(workspace, run.name, run.id, waiting, deadline)  # first: a reminder is sent at most once
     left = max(0, int((deadline - now_utc()).total_seconds() // 60))
     text = (f"{run.name}: review due in {left} min ({deadline:%Y-%m-%d %H:%M} UTC), still waiting for "
             f"{', '.join(waiting)}")
-    emit_milestone(Milestone.REMINDER, load_settings(workspace.config_file), run.name, waiting, text, run_id=run.id,
+    emit_milestone(Milestone.REMINDER, settings, run.name, waiting, text, run_id=run.id,
                    deadline=deadline.isoformat())
     return text
 
