@@ -31,13 +31,16 @@ def test_the_copy_gives_the_packaged_models_answers_and_a_broken_copy_is_replace
     [copy] = (tmp_path / "cache").iterdir()
     assert copy.name.startswith("py3langid-") and copy.suffix == ".npys"
 
-    unpack = language_id._unpack
+    arrays = language_id._read(copy)
+    assert arrays is not None
     monkeypatch.setattr(language_id, "_unpack", lambda path: pytest.fail("the copy was not used"))
     assert answers() == packaged  # from the copy alone
 
     copy.write_bytes(copy.read_bytes()[:1000])  # a disk that filled up mid-write
-    monkeypatch.setattr(language_id, "_unpack", unpack)
-    assert answers() == packaged
+    unpacked: list[Path] = []
+    monkeypatch.setattr(language_id, "_unpack", lambda path: unpacked.append(path) or arrays)  # the packaged
+    assert answers() == packaged  # arrays, without unpacking them a second time (half a second)
+    assert unpacked, "the broken copy was used instead of the packaged model"
     assert copy.stat().st_size > 1_000_000, "the broken copy is written again whole"
 
 
