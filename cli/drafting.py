@@ -52,6 +52,7 @@ def translate(
     from tarjama.manifest import read_manifest
     from tarjama.mt.providers import all_providers
     from tarjama.review.same_text import refuse_same_text
+    from tarjama.run_request import RunRequest
     from tarjama.settings import load_settings
     from tarjama.urgency import parse_urgency
 
@@ -75,9 +76,9 @@ def translate(
         drafted = (read_manifest(ws, item.slug) or {}).get("digest")
         planned.append(_Planned(path.resolve(), item, drafted != item.digest))
     server = connect(ws, required=False)
-    params = {"targets": list(targets), "providers": list(provider or []), "workspace": str(ws.root),
-              "concurrency": concurrency, "suggest_from": list(mt.suggest_from) if suggest_from is not None else [],
-              "urgency": level}
+    request = RunRequest(targets=list(targets), providers=list(provider or []), urgency=level,
+                         suggest_from=list(mt.suggest_from) if suggest_from is not None else [])
+    params = {"request": request.model_dump(mode="json"), "workspace": str(ws.root), "concurrency": concurrency}
     if server:
         from operations.run_api import RunApi
         from operations.runs import deployment_is_served
@@ -112,7 +113,7 @@ def _drafts_here(ws: Workspace, planned: list[_Planned], params: dict, server: s
         from flows.translate_article import translate_article
 
         for plan in planned:
-            state = translate_article(item_path=str(plan.path), **params, return_state=True)
+            state = translate_article(**_for_item(params, plan.path), return_state=True)
             if not state.is_completed():
                 raise TarjamaError(state.message or f"the run ended {state.name}")
             summary = state.result()
@@ -158,17 +159,17 @@ def _hand_over(api: RunApi, ws: Workspace, planned: list[_Planned], params: dict
                 runs.append((item, live[0].id))
                 continue
             in_review = run_options(live[0].parameters)["targets"]
-            kept = [lang for lang in in_review if lang not in params["targets"]]
+            asked = run_options(params)["targets"]
+            kept = [lang for lang in in_review if lang not in asked]
             if kept:
                 typer.echo(f"error: {item.slug}: in review for {', '.join(in_review)}"
                            f" (run {live[0].name}); {differs} would take {', '.join(kept)} out of review: add them "
-                           f"(--to {','.join(dict.fromkeys([*params['targets'], *kept]))}) or decide them first", err=True)
+                           f"(--to {','.join(dict.fromkeys([*asked, *kept]))}) or decide them first", err=True)
                 refused = True
                 continue
             typer.echo(f"{item.slug}: in review (run {live[0].name}) with other options ({differs}); a run with these "
                        "takes its place (reviewed segments are kept)")
-        run = start_item_run(api, ws, item.source_path, item.digest, {"item_path": str(plan.path), **params},
-                             name=item.slug)
+        run = start_item_run(api, ws, item.source_path, item.digest, _for_item(params, plan.path), name=item.slug)
         typer.echo(f"{item.slug}: run {run.name} started on the served deployment; drafting ...")
         runs.append((item, run.id))
     settled = wait_until_settled(api, [run_id for _, run_id in runs])
@@ -185,7 +186,7 @@ def _hand_over(api: RunApi, ws: Workspace, planned: list[_Planned], params: dict
         typer.echo(f"  run state: {run.state.name or '?'}   {ui}/runs/flow-run/{run.id}")
         if run.state.paused:
             mine = {r.lang for r in rows if r.slug == item.slug and r.awaits_decision}
-            waiting = [lang for lang in run.parameters.get("targets") or params["targets"] if lang in mine] or ["fr"]
+            waiting = [lang for lang in run_options(run.parameters)["targets"] if lang in mine] or ["fr"]
             typer.echo(f"  next: review the catalogs (clear fuzzy), then `tarjama approve {item.slug} --lang {waiting[0]} "
                        "--reviewer NAME`, the review desk, or the Resume button in the Prefect UI")
         elif run.state.completed:
@@ -195,6 +196,11 @@ def _hand_over(api: RunApi, ws: Workspace, planned: list[_Planned], params: dict
     failed = [run for run in settled.values() if run.state.type in RETRIED]
     if failed or refused:
         raise typer.Exit(1 if failed else 2)
+
+
+def _for_item(params: dict, path: Path) -> dict:
+    """The run's parameters for one item: the options asked, with the item's file."""
+    return {**params, "request": {**params["request"], "item_path": str(path)}}
 
 
 def _options_differ(running: dict, asked: dict) -> str:

@@ -7,9 +7,10 @@ suspensions with the form of its current one. It has
 one more field, ``request``, kept out of the form's schema: tarjama's CLI and
 desk record a decision first and then resume the run with that request's id
 (a wake-up), while a decision typed into the UI has no id and is recorded by
-the run itself. The Run form gives each parameter a title and a one-line
-description, offers languages and providers as choices, and leaves out what
-the deployment decides (the workspace, the concurrency, the review timeout).
+the run itself. The Run form is one model,
+:class:`tarjama.run_request.RunRequest` (a title and a one-line description per
+field, languages and providers as choices); the flow leaves out of it what the
+deployment decides (the workspace, the concurrency, the review timeout).
 """
 
 from __future__ import annotations

@@ -36,31 +36,27 @@ from tarjama.errors import InputError, TarjamaError
 from tarjama.inbox import pasted_slug, save_pasted_item
 from tarjama.ingest import load_item
 from tarjama.item import Item
-from tarjama.languages import DEFAULT_TARGETS, OFFERED_TARGETS
-from tarjama.mt.providers import all_providers
 from tarjama.mt.settings import MTSettings
 from tarjama.review.decisions import unpublished
 from tarjama.review.same_text import refuse_same_text
+from tarjama.run_request import RunRequest
 from tarjama.urgency import Urgency, parse_urgency
 from tarjama.workspace import Workspace, find_workspace
 
 quiet_deliberate_failures()  # this module is what a flow-run process loads: its failures stay one line
-Language = Literal[OFFERED_TARGETS]  # type: ignore[valid-type]
-ProviderName = Literal[tuple(all_providers())]  # type: ignore[valid-type]
-UrgencyChoice = Literal[tuple(u.value for u in Urgency)]  # type: ignore[valid-type]
 
 
 def _run_name() -> str:
     params = flow_run.parameters
-    path = params.get("item_path")
+    request = params.get("request")
+    request = request if isinstance(request, RunRequest) else RunRequest.of(params)
     try:
         workspace = find_workspace(params.get("workspace"))
-        if not path:
-            return pasted_slug(workspace, params.get("headline"), params.get("body") or "") if params.get("body") \
-                else "pasted-item"
-        return load_item(_resolve(workspace, path), workspace).slug
+        if not request.item_path:
+            return pasted_slug(workspace, request.headline, request.body) if request.body else "pasted-item"
+        return load_item(_resolve(workspace, request.item_path), workspace).slug
     except Exception:  # a name only; the run itself reports the problem
-        return Path(path).stem or "item"
+        return Path(request.item_path).stem or "item"
 
 
 def _resolve(workspace: Workspace, path: str) -> Path:
@@ -74,32 +70,16 @@ def _resolve(workspace: Workspace, path: str) -> Path:
     return workspace.root / candidate
 
 
+_NOTHING_ASKED = RunRequest()  # the Run form's default (frozen: one value shared by every call is safe)
 Decided = SkipJsonSchema
 """A parameter the deployment, the CLI or a test decides, left out of the Run form (pydantic leaves it out of the
 parameter schema Prefect builds the form from)."""
 
 
-def _field(default, title: str, description: str):
-    """A parameter as the Run form shows it (Prefect takes the title from ``json_schema_extra``)."""
-    return Field(default, description=description, json_schema_extra={"title": title})
-
-
 @flow(name=FLOW_NAME, flow_run_name=_run_name, persist_result=True)
 def translate_article(
-    item_path: str = _field("", "Item file", "An item in content/inbox/ (.txt, .md or ninjs .json), e.g. "
-                            "content/inbox/item.txt; or leave it empty and paste the item below"),
-    headline: str = _field("", "Headline", "The Arabic headline of a pasted item"),
-    body: str = _field("", "Body", "The Arabic text of a pasted item, paragraphs separated by blank lines"),
-    targets: list[Language] = _field(list(DEFAULT_TARGETS), "Languages", "The languages to translate into"),
-    providers: list[ProviderName] = _field([], "MT providers",
-                                           "In fallback order; leave empty for the newsroom's configured chain"),
-    suggest_from: list[ProviderName] = _field([], "Alternatives from",
-                                              "Engines whose outputs reviewers get beside the draft (costs their "
-                                              "requests); leave empty for the configured ones"),
-    urgency: UrgencyChoice | None = _field(None, "Urgency",
-                                          "flash publishes the machine draft at once, labelled unreviewed, where "
-                                          "the newsroom's policy allows; leave empty for the item's own (its front "
-                                          "matter or ninjs), else normal"),
+    request: RunRequest = Field(_NOTHING_ASKED, description="The item and what to do with it",
+                                json_schema_extra={"title": "Item and options"}),
     workspace: Decided[str | None] = None,
     concurrency: Decided[int | None] = None,
     review_timeout_hours: Decided[float | None] = None,
@@ -108,10 +88,11 @@ def translate_article(
     logger = get_run_logger()
     try:
         ctx = Context.load(find_workspace(workspace))  # read once: a tarjama.toml edited meanwhile waits for the next run
-        langs = list(parse_targets(targets))
-        mt = ctx.settings.mt_settings(providers or None, concurrency, suggest_from or None, workspace_root=ctx.workspace.root)
-        item = _read_item(ctx, item_path, headline, body)
-        level = parse_urgency(urgency or item.urgency or Urgency.NORMAL, "urgency")
+        langs = list(parse_targets(request.targets))
+        mt = ctx.settings.mt_settings(request.providers or None, concurrency, request.suggest_from or None,
+                                      workspace_root=ctx.workspace.root)
+        item = _read_item(ctx, request)
+        level = parse_urgency(request.urgency or item.urgency or Urgency.NORMAL, "urgency")
         drafts = _draft(ctx, item, langs, mt, str(flow_run.id))
     except TarjamaError as error:
         return Failed(message=str(error))
@@ -135,12 +116,12 @@ class RunSummary:
     already_approved: list[str] = field(default_factory=list)
 
 
-def _read_item(ctx: Context, item_path: str, headline: str, body: str) -> Item:
+def _read_item(ctx: Context, request: RunRequest) -> Item:
     """The item the run was given: a file (relative to the workspace or its inbox) or a pasted text, saved first."""
-    if item_path:
-        path = _resolve(ctx.workspace, item_path)
-    elif body:
-        path = save_pasted_item(ctx.workspace, headline, body, timezone=ctx.settings.timezone)
+    if request.item_path:
+        path = _resolve(ctx.workspace, request.item_path)
+    elif request.body:
+        path = save_pasted_item(ctx.workspace, request.headline, request.body, timezone=ctx.settings.timezone)
         get_run_logger().info("pasted item saved as %s", ctx.workspace.relative(path))
     else:
         raise InputError("give item_path (a file under content/inbox/) or paste the item's body")

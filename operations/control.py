@@ -14,7 +14,7 @@ from operations.runs import runs_of
 from tarjama.errors import TarjamaError
 from tarjama.review import events as review_log
 from tarjama.review.decisions import record_timeout
-from tarjama.review.events import now_utc
+from tarjama.review.events import Superseded, now_utc
 from tarjama.review.reminders import record_reminder, reminder_due
 from tarjama.review.state import fold, waiting_in_run
 from tarjama.settings import Settings, current_settings
@@ -56,6 +56,9 @@ class ReviewWatch:
             except TarjamaError:
                 continue
             review = fold(events)
+            if run.id in review.superseded:
+                said.append(_stop_superseded(api, run, events))
+                continue
             if review.current_run != run.id:
                 continue
             deadline, waiting = waiting_in_run(events, run.id)
@@ -90,6 +93,15 @@ class ReviewWatch:
             said.append(f"{run.name if run else run_id}: {len(lost)} provider slot(s) given back "
                         f"(the run is {run.state.name if run else 'gone'}, not drafting)")
         return said
+
+
+def _stop_superseded(api: RunApi, run: Run, events: list) -> str:
+    """A run taken over while it was on its way to the gate (after it last looked, before Prefect had it Suspended:
+    the newer run found it running, not paused) waits for a review that is no longer its: Cancelled now, as the
+    newer run cancels the ones it finds suspended."""
+    by = next((e.by for e in events if isinstance(e, Superseded) and e.run_id == run.id), "?")
+    api.cancel(run.id, f"superseded by run {by}: the item was run again")
+    return f"{run.name}: run {run.id} cancelled, superseded by run {by}"
 
 
 def _settings_of(workspace: Workspace) -> Settings | None:

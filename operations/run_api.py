@@ -162,8 +162,15 @@ class RunApi:
 
     def fail(self, run_id: str, message: str) -> None:
         """Set the run Failed with ``message``, whatever its state (as Prefect's client forces a state)."""
+        self._force_state(run_id, "FAILED", "Failed", message)
+
+    def cancel(self, run_id: str, message: str) -> None:
+        """Set the run Cancelled with ``message``, whatever its state."""
+        self._force_state(run_id, "CANCELLED", "Cancelled", message)
+
+    def _force_state(self, run_id: str, kind: str, name: str, message: str) -> None:
         response = self._post(f"flow_runs/{run_id}/set_state",
-                              {"state": {"type": "FAILED", "name": "Failed", "message": message}, "force": True})
+                              {"state": {"type": kind, "name": name, "message": message}, "force": True})
         self._raise_for(response)
 
     def resume(self, run_id: str, run_input: dict[str, Any]) -> bool:

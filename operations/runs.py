@@ -17,7 +17,7 @@ from pathlib import Path
 from flows.names import DEPLOYMENT, FLOW_NAME
 from operations.run_api import LIVE, RETRIED, SETTLED, Run, RunApi
 from tarjama.errors import TarjamaError
-from tarjama.languages import DEFAULT_TARGETS
+from tarjama.run_request import RunRequest
 from tarjama.workspace import Workspace
 
 POLL = 0.3  # seconds between looks at the runs' states (API calls)
@@ -43,11 +43,7 @@ def run_options(params: dict | None) -> dict:
     """The options of a run's parameters that decide what it drafts, defaults filled in: the inbox watcher's
     runs (no options given) and ``translate``'s with its defaults have the same options."""
     given = params or {}
-    options = {"targets": list(given.get("targets") or DEFAULT_TARGETS), "providers": list(given.get("providers") or []),
-               "suggest_from": list(given.get("suggest_from") or []), "concurrency": given.get("concurrency")}
-    if given.get("urgency"):  # only when given: the keys of runs started without one stay what they were
-        options["urgency"] = given["urgency"]
-    return options
+    return {**RunRequest.of(given).options(), "concurrency": given.get("concurrency")}
 
 
 def item_key(workspace: Workspace, source_path: str, digest: str, params: dict | None = None) -> str:

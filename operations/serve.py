@@ -31,13 +31,16 @@ from flows.names import DEPLOYMENT
 from operations.control import ReviewWatch
 from operations.deploy import deploy
 from operations.run_api import Run, RunApi
-from operations.runs import start_item_run
+from operations.runs import runs_of, start_item_run
 from operations.warm_worker import run_worker
 from tarjama.errors import TarjamaError
 from tarjama.inbox import SETTLE_SECONDS, InboxScanner, record_refusal
 from tarjama.ingest import load_item
 from tarjama.item import Item
+from tarjama.review import events as review_log
+from tarjama.review.events import RunStarted
 from tarjama.review.same_text import refuse_same_text
+from tarjama.review.state import fold
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
@@ -86,22 +89,37 @@ class InboxWatcher:
     def look(self) -> None:
         """Start the runs of every due item at once (a burst of dispatches is handed over together)."""
         due = []
+        live: dict[str, list[Run]] | None = None  # the workspace's live runs by item, asked once per look if needed
         for path, digest in self.scanner.scan().items():
             if digest in (self.refused.get(path), self.started.get(path)):
                 continue
             try:
                 item = load_item(path, self.workspace, timezone=self.settings.timezone)
-                refuse_same_text(self.workspace, item)
-                due.append((path, digest, item))
             except TarjamaError as error:
-                self.refused[path] = digest
-                refuse(self.workspace, self.settings, path, digest, str(error))
+                self._refuse(path, digest, error)
+                continue
+            try:
+                if live is None:
+                    live = self._live_runs()
+                drafting = self._drafting_run(item, live.get(item.slug, []))
+            except Exception as exc:  # the server may be restarting: the item stays due, the next look asks again
+                log.warning("inbox: %s: not started yet (%s)", path.name, exc)
+                continue
+            if drafting:  # a pasted item its run saved here, before its drafts: that run is the file's
+                log.info("inbox: %s: already being drafted by run %s", path.name, drafting)
+                continue
+            try:
+                refuse_same_text(self.workspace, item)
+            except TarjamaError as error:
+                self._refuse(path, digest, error)
+                continue
+            due.append((path, digest, item))
         if not due:
             return
 
         def start(path: Path, item: Item) -> Run:
             return start_item_run(self.api, self.workspace, item.source_path, item.digest,
-                                  {"item_path": str(path), "workspace": str(self.workspace.root)}, name=item.slug)
+                                  {"request": {"item_path": str(path)}, "workspace": str(self.workspace.root)}, name=item.slug)
 
         with ThreadPoolExecutor(max_workers=min(STARTS_AT_ONCE, len(due)), thread_name_prefix="inbox-start") as pool:
             futures = [(path, digest, item, pool.submit(start, path, item)) for path, digest, item in due]
@@ -113,6 +131,31 @@ class InboxWatcher:
                 continue
             self.started[path] = digest
             log.info("inbox: %s: run %s (%s) for %s", path.name, run.name, run.id, item.slug)
+
+    def _refuse(self, path: Path, digest: str, error: TarjamaError) -> None:
+        self.refused[path] = digest
+        refuse(self.workspace, self.settings, path, digest, str(error))
+
+    def _live_runs(self) -> dict[str, list[Run]]:
+        by_item: dict[str, list[Run]] = {}
+        for run in runs_of(self.api, None, self.workspace):
+            by_item.setdefault(run.name, []).append(run)
+        return by_item
+
+    def _drafting_run(self, item: Item, live: list[Run]) -> str | None:
+        """A live run that drafts this very text of the item, or is about to (it has not claimed the item yet);
+        None when there is none. A run given a pasted item saves it here, then claims it, then writes its drafts:
+        until then the file looks due, and without this the watcher would start a second run for it. A live run
+        that claimed another text of the item (an editor corrected the file) is no reason to wait."""
+        if not live:
+            return None
+        events = review_log.read(self.workspace, item.slug)
+        review = fold(events)
+        claimed = {e.run_id for e in events if isinstance(e, RunStarted)}
+        for run in live:
+            if run.id not in claimed or (run.id == review.current_run and review.source_digest == item.digest):
+                return run.id
+        return None
 
     def run(self, stop: threading.Event) -> None:
         import watchfiles

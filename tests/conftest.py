@@ -303,6 +303,6 @@ def runs_of(slug: str | None, workspace: Workspace | None, states: frozenset[str
 
 def start_sample_run(workspace: Workspace, name: str, **params):
     """Start a run of the served deployment for an inbox item and wait until it settles."""
-    run = start_run({"item_path": str(workspace.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
-                     "workspace": str(workspace.root), **params}, name=Path(name).stem)
+    run = start_run({"request": {"item_path": str(workspace.inbox / name), "targets": ["fr", "en"],
+                                 "providers": ["libre"]}, "workspace": str(workspace.root), **params}, name=Path(name).stem)
     return settle(run.id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import polib
 import pytest
 
+from tarjama.run_request import RunRequest
+
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
@@ -21,7 +23,7 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
 
     from flows.translate_article import translate_article
 
-    state = translate_article(item_path=str(sample), targets=["fr", "en"], providers=["libre"],
+    state = translate_article(request=RunRequest(item_path=str(sample), targets=["fr", "en"], providers=["libre"]),
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
     results = state.result().drafts
@@ -48,9 +50,10 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
 def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sample, libre_env) -> None:
     from flows.translate_article import translate_article
 
-    translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root))
+    request = RunRequest(item_path=str(sample), targets=["fr"], providers=["libre"])
+    translate_article(request=request, workspace=str(workspace.root))
     libre_env.reset()
-    results = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"], workspace=str(workspace.root)).drafts
+    results = translate_article(request=request, workspace=str(workspace.root)).drafts
     assert libre_env.requests == [] and results[0].kept == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
 
 
@@ -60,7 +63,7 @@ def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) 
 
     monkeypatch.setenv("TARJAMA_LIBRE_URL", refused_url())
     monkeypatch.setenv("TARJAMA_MT_BACKOFF", "0.01")
-    state = translate_article(item_path=str(sample), targets=["fr"], providers=["libre"],
+    state = translate_article(request=RunRequest(item_path=str(sample), targets=["fr"], providers=["libre"]),
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
     failed = state.result().drafts[0].failed
@@ -72,7 +75,7 @@ def test_bad_item_fails_the_flow_with_the_input_error(workspace) -> None:
 
     bad = workspace.inbox / "empty.txt"
     bad.write_text("")
-    state = translate_article(item_path=str(bad), workspace=str(workspace.root), return_state=True)
+    state = translate_article(request=RunRequest(item_path=str(bad)), workspace=str(workspace.root), return_state=True)
     assert state.is_failed() and state.message == f"{bad}: the file is empty; give an item with Arabic text"
 
 
@@ -80,8 +83,8 @@ def test_pasted_item_becomes_an_inbox_file_and_is_drafted(workspace, libre_env) 
     from flows.translate_article import translate_article
 
     body = "أعلنت الوزارة اليوم عن برنامج جديد لدعم الشباب. وسيبدأ التنفيذ الشهر المقبل."
-    result = translate_article(headline="برنامج جديد للشباب", body=body, targets=["fr"], providers=["libre"],
-                               workspace=str(workspace.root))
+    result = translate_article(request=RunRequest(headline="برنامج جديد للشباب", body=body, targets=["fr"],
+                                                  providers=["libre"]), workspace=str(workspace.root))
     saved = list(workspace.inbox.glob("pasted-*.md"))
     assert len(saved) == 1 and result.slug == saved[0].stem
     assert [(r.lang, r.new_drafts) for r in result.drafts] == [("fr", 3)]  # headline + 2 sentences
@@ -90,8 +93,8 @@ def test_pasted_item_becomes_an_inbox_file_and_is_drafted(workspace, libre_env) 
 def test_pasted_text_that_is_not_arabic_is_refused_and_not_saved(workspace) -> None:
     from flows.translate_article import translate_article
 
-    state = translate_article(body="This is English text, not an Arabic news item.", workspace=str(workspace.root),
-                              return_state=True)
+    state = translate_article(request=RunRequest(body="This is English text, not an Arabic news item."),
+                              workspace=str(workspace.root), return_state=True)
     assert state.is_failed() and "pasted item: the text is not Arabic" in state.message
     assert [p.name for p in workspace.inbox.iterdir()] == ["000_220f3de444a27c17.txt"]
 
@@ -102,7 +105,7 @@ def test_the_provider_chain_comes_from_the_one_settings_model(workspace, sample,
 
     (workspace.root / "tarjama.toml").write_text('providers = ["google"]\n', encoding="utf-8")
     monkeypatch.setenv("TARJAMA_PROVIDERS", "libre")
-    result = translate_article(item_path=str(sample), targets=["fr"], workspace=str(workspace.root))
+    result = translate_article(request=RunRequest(item_path=str(sample), targets=["fr"]), workspace=str(workspace.root))
     assert result.providers == ["libre"] and len(libre_env.requests) == 4
     from tarjama.review.state import item_review
 
@@ -115,14 +118,13 @@ def test_parameters_of_the_run_form_have_titles_choices_and_hide_what_the_deploy
     from flows.translate_article import translate_article
 
     schema = parameter_schema(translate_article.fn).model_dump()  # what a deployment's Run form is built from
-    props = schema["properties"]
+    assert list(schema["properties"]) == ["request"]  # one model; what the deployment decides is left out
+    assert schema["properties"]["request"]["title"] == "Item and options"
+    props = schema["definitions"]["RunRequest"]["properties"]
     assert set(props) == {"item_path", "headline", "body", "targets", "providers", "suggest_from", "urgency"}
     assert all(p.get("title") and p.get("description") for p in props.values())
     assert "flash" in str(props["urgency"]) and "null" in str(props["urgency"])  # empty: the item's own
-    defs = schema.get("definitions", {})
-    targets = props["targets"]["items"]
-    enum = targets.get("enum") or defs.get(targets.get("$ref", "").rsplit("/", 1)[-1], {}).get("enum")
-    assert {"fr", "en"} <= set(enum)
+    assert {"fr", "en"} <= set(props["targets"]["items"]["enum"])
     assert "libre" in str(props["providers"]) and "deepl" in str(props["suggest_from"])
 
 

@@ -42,7 +42,7 @@ def loop(served, tmp_path_factory):
 
 
 def start(ws, name: str, **params):
-    return start_run({"item_path": str(ws.inbox / name), "targets": ["fr", "en"], "providers": ["libre"],
+    return start_run({"request": {"item_path": str(ws.inbox / name), "targets": ["fr", "en"], "providers": ["libre"]},
                       "workspace": str(ws.root), **params}, name=name.rsplit(".", 1)[0])
 
 
@@ -351,7 +351,9 @@ def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
 
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(DEPLOYMENT)
-    properties = deployment.parameter_openapi_schema["properties"]
+    schema = deployment.parameter_openapi_schema
+    assert list(schema["properties"]) == ["request"]
+    properties = schema["definitions"]["RunRequest"]["properties"]
     fields = ("item_path", "headline", "body", "targets", "providers", "suggest_from", "urgency")
     assert set(properties) == set(fields)
     assert [properties[k]["title"] for k in fields] == [
@@ -397,3 +399,36 @@ def test_a_failed_run_says_one_line_in_the_ui_and_a_retry_or_other_options_start
     assert other.returncode == 2 and other.stderr.count("\n") == 1
     assert "in review for fr, en" in other.stderr and "--to de,fr,en" in other.stderr
     assert len(runs_of("retry-item", ws)) == 1  # nothing merged, nothing started
+
+
+def test_a_pasted_item_its_run_saves_into_the_watched_inbox_gets_no_second_run(served, served_workspace) -> None:
+    """A pasted item (the Run form) is saved into the inbox by its run, which claims it and then drafts: the inbox
+    watcher sees the file while that run drafts and leaves it to it. And a run the review log says was taken over
+    while it was on its way to the gate (found running, so not cancelled) is cancelled by the review watcher, not
+    left Suspended for a review that is no longer its."""
+    ws = served_workspace
+    before = set(ws.inbox.glob("pasted-*.md"))
+    held = threading.Event()
+    served.hold = held  # the run's MT requests wait: it has saved and claimed the item, and drafts
+    try:
+        run = start_run({"request": {"headline": "برنامج جديد للشباب",
+                                     "body": "أعلنت الوزارة اليوم عن برنامج جديد للطلاب. وسيبدأ في الربيع."},
+                         "workspace": str(ws.root)}, name="pasted")
+        saved = wait_for(lambda: next(iter(set(ws.inbox.glob("pasted-*.md")) - before), None), 120,
+                         "the pasted item saved into the inbox")
+        wait_for(lambda: item_review(ws, saved.stem).current_run == str(run.id), 60, "the run's claim")
+        line = f"inbox: {saved.name}: already being drafted by run {run.id}"
+        wait_for(lambda: line in (ws.root / "serve.log").read_text(errors="replace"), 60,
+                 "the inbox watcher leaving the pasted item to its run")
+    finally:
+        served.hold = None
+        held.set()
+    assert settle(run.id).state.name == "Suspended"
+    everyone = LIVE | {"CANCELLED", "COMPLETED", "FAILED", "CRASHED"}
+    assert [r.id for r in runs_of(saved.stem, ws, everyone)] == [str(run.id)]
+
+    review_log.append(ws, saved.stem, review_log.Superseded(run_id=str(run.id), by="a-newer-run"))
+    stopped = wait_for(lambda: next((r for r in runs_of(saved.stem, ws, everyone) if r.state.type == "CANCELLED"),
+                                    None), 60, "the review watcher cancelling the superseded run")
+    assert "superseded by run a-newer-run" in (stopped.state.message or "")
+

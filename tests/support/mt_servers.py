@@ -43,6 +43,8 @@ class LoopbackMTServer(LoopbackHTTP):
         self.requests: list[dict[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.hold: threading.Event | None = None
+        """While set to an event, each request waits until the event is set (a test holds a run mid-drafting)."""
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
@@ -89,6 +91,9 @@ class LoopbackMTServer(LoopbackHTTP):
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 self._counted = True
                 try:
+                    gate = server.hold
+                    if gate is not None:
+                        gate.wait(60)
                     mode = server._next_mode()
                     if server.latency:
                         time.sleep(server.latency)
