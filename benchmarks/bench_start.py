@@ -7,8 +7,10 @@ For each way of starting runs (``[workers] execution``: ``warm``, then ``process
   the part of it the flow's own work takes (Running to Suspended: the floor, what the same run costs in a
   process already started) and the rest (orchestration: the inbox watcher, the server, the worker's poll,
   the run's process start);
-- **approval**: ``tarjama approve`` as a reviewer types it, from its start to the outcome in the review log
-  (recorded), to the published files (published) and to its exit (returned).
+- **approval**: ``tarjama approve`` as a reviewer types it, from its start to the server resuming the run (the
+  command's part: start-up, precheck, the request recorded, the wake-up), to the run running again (a worker's
+  part), to the outcome in the review log (recorded), to the published files (published) and to its exit
+  (returned).
 
 p50 and p95 of each. The time to Suspended is read from the server's state timestamps (no polling error).
 
@@ -85,6 +87,19 @@ def serving(ws: Workspace, root: Path) -> Iterator[dict[str, str]]:
                 serve.stop()
 
 
+def _after(env: dict[str, str], name: str, since: dt.datetime) -> dict[str, float]:
+    """Seconds from ``since`` to the item's run being resumed (the server took the decision's wake-up) and to it
+    running again (a worker started its replay): where an approval's time goes, beside recorded and published."""
+    [run] = [r for r in flow_runs(env) if r.name == name]
+    with prefect_client(env) as client:
+        states = sorted((s for s in client.read_flow_run_states(run.id) if s.timestamp > since),
+                        key=lambda s: s.timestamp)
+    resumed = next((s for s in states if s.type.value in ("SCHEDULED", "PENDING", "RUNNING")), None)
+    running = next((s for s in states if s.type.value == "RUNNING"), None)
+    return {key: (state.timestamp - since).total_seconds() for key, state in
+            (("resumed", resumed), ("running_again", running)) if state is not None}
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(values), 2), "p95": round(percentile(values, 0.95), 2)}
 
@@ -95,7 +110,8 @@ def run(execution: str, items: int, root: Path) -> dict:
         f'providers = ["libre"]\n[workers]\nexecution = "{execution}"\n[inbox]\nwatch_seconds = 1\n'
         '[review]\nwatch_seconds = 2\n', encoding="utf-8")
     timings: dict[str, list[float]] = {name: [] for name in
-                                       ("to_review", "flow_body", "orchestration", "recorded", "published", "returned")}
+                                       ("to_review", "flow_body", "orchestration", "resumed", "running_again", "recorded",
+                                        "published", "returned")}
     with serving(ws, root) as env:
         warm_up = "warmup-00"  # the worker's first run (its fork server may still be importing)
         for n, slug in enumerate([warm_up] + [f"start-{n:02d}" for n in range(items)]):
@@ -113,6 +129,7 @@ def run(execution: str, items: int, root: Path) -> dict:
             reviewed(ws, slug, "fr")
             before = len(read(ws, slug))
             seen: dict[str, float] = {}
+            since = dt.datetime.now(dt.UTC)
             started = time.monotonic()
             command = subprocess.Popen([sys.executable, "-m", "cli", "approve", slug, "--lang", "fr",
                                         "--reviewer", "Bench", "--workspace", str(ws.root)], env=env,
@@ -131,7 +148,8 @@ def run(execution: str, items: int, root: Path) -> dict:
                 time.sleep(0.02)
             output = command.stdout.read()
             assert command.returncode == 0, output
-            for name in ("recorded", "published", "returned"):
+            seen.update(_after(env, slug, since))
+            for name in ("resumed", "running_again", "recorded", "published", "returned"):
                 timings[name].append(seen[name])
     return {"execution": execution, "items": items, **{f"{name}_s": _summary(values) for name, values in timings.items()}}
 

@@ -23,7 +23,12 @@ class Request(dict):
 
 
 class _QuietServer(ThreadingHTTPServer):
-    """A client that gave up (a timeout under test) is expected: its broken pipe is not printed as an error."""
+    """A client that gave up (a timeout under test) is expected: its broken pipe is not printed as an error. The
+    listen backlog is a real server's (socketserver's default is 5): Prefect's automations call a webhook for each
+    event at once, and on a busy machine connections beyond the fifth were reset before they were accepted (the
+    action fails with ``ReadError`` and Prefect does not try it again)."""
+
+    request_queue_size = 128
 
     def handle_error(self, request, client_address) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
