@@ -35,15 +35,11 @@ def _decide(slug: str, lang: str, decision: str, reviewer: str, note: str, works
     raise typer.Exit(int(report.exit_status))
 
 
-
-
 def _override(item: str) -> tuple[str, str]:
     key, sep, reason = item.partition("=")
     if not sep:
         raise InputError(f"--override {item!r}: write SEGMENT:CHECK=REASON, e.g. p1.s2:numbers=\"as in the source\"")
     return key, reason
-
-
 
 
 @app.command()
