@@ -11,6 +11,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
 from flows.names import RESCHEDULED
+from tarjama.review.events import Superseded
 
 
 def times_rescheduled(run_id: str | UUID) -> int:
@@ -34,7 +35,7 @@ def supersede(run_ids: list[str], by: str) -> list[str]:
         for run_id in run_ids:
             run = read_run(run_id)
             if run is not None and run.state and run.state.type in (StateType.PAUSED, StateType.SCHEDULED):
-                client.set_flow_run_state(run.id, Cancelled(message=f"superseded by run {by}: the item was run again"),
+                client.set_flow_run_state(run.id, Cancelled(message=Superseded.reason(by)),
                                           force=True)
                 stopped.append(run_id)
     return stopped

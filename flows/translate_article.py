@@ -38,6 +38,7 @@ from tarjama.ingest import load_item
 from tarjama.item import Item
 from tarjama.mt.settings import MTSettings
 from tarjama.review.decisions import unpublished
+from tarjama.review.events import Superseded
 from tarjama.review.same_text import refuse_same_text
 from tarjama.run_request import RunRequest
 from tarjama.urgency import Urgency, parse_urgency
@@ -164,7 +165,7 @@ def _review(ctx: Context, slug: str, langs: list[str], urgency: Urgency, timeout
     except TarjamaError as error:  # ReviewTimedOut included: its message names the languages still waiting
         return Failed(message=str(error))
     if gate.superseded_by:
-        return Cancelled(message=f"superseded by run {gate.superseded_by}: the item was run again")
+        return Cancelled(message=Superseded.reason(gate.superseded_by))
     failed = unpublished(ctx.workspace, slug, gate.approved + gate.already_approved)
     if failed:
         return Failed(message="; ".join(f"{lang} approved but not published: {reason}" for lang, reason in failed)

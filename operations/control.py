@@ -100,7 +100,7 @@ def _stop_superseded(api: RunApi, run: Run, events: list) -> str:
     the newer run found it running, not paused) waits for a review that is no longer its: Cancelled now, as the
     newer run cancels the ones it finds suspended."""
     by = next((e.by for e in events if isinstance(e, Superseded) and e.run_id == run.id), "?")
-    api.cancel(run.id, f"superseded by run {by}: the item was run again")
+    api.cancel(run.id, Superseded.reason(by))
     return f"{run.name}: run {run.id} cancelled, superseded by run {by}"
 
 

@@ -67,6 +67,12 @@ class Superseded(_Event):
     run_id: str
     by: str
 
+    @staticmethod
+    def reason(by: str) -> str:
+        """What a superseded run's Cancelled state says, whoever cancels it (the newer run, the older one at its
+        gate, or the review watcher)."""
+        return f"superseded by run {by}: the item was run again"
+
 
 class Waiting(_Event):
     """The run's review gate opened: these languages wait for a decision, until ``deadline``."""
