@@ -103,6 +103,29 @@ def flow_runs(env: dict[str, str]) -> list:
                 return runs
 
 
+def settled_counts(env: dict[str, str]) -> tuple[int, int]:
+    """How many runs are Suspended and how many failed or crashed: two counts, so that watching a burst of 200
+    runs does not load the server it measures (reading every run each second did)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateName,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"],
+                             PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"]}), \
+            get_client(sync_client=True) as client:
+        suspended = client.count_flow_runs(flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Suspended"]))))
+        broken = client.count_flow_runs(flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.FAILED, StateType.CRASHED]))))
+    return suspended, broken
+
+
 def desk_login(base: str, name: str) -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=900)
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").text).group(1)
@@ -195,13 +218,13 @@ def run(topology: str, items: int, root: Path, approve: bool = True, execution: 
                 for n, slug in enumerate(slugs):
                     (ws.inbox / f"{slug}.txt").write_text(burst_item(1000 + n), encoding="utf-8")
                 while True:
-                    runs = flow_runs(env)
-                    suspended = [r for r in runs if r.state and r.state.name == "Suspended"]
-                    if len(suspended) >= items or any(r.state and r.state.type.value in ("FAILED", "CRASHED")
-                                                      for r in runs):
+                    suspended_count, broken = settled_counts(env)
+                    if suspended_count >= items or broken:
                         break
                     time.sleep(1)
                 drafted_s = time.perf_counter() - started
+                runs = flow_runs(env)
+                suspended = [r for r in runs if r.state and r.state.name == "Suspended"]
                 names = [r.name for r in runs]
                 result = {
                     "topology": topology, "execution": execution, "items": items, "suspended": len(suspended), "runs": len(runs),

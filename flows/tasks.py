@@ -9,8 +9,9 @@ to run again.
 
 from __future__ import annotations
 
+import contextvars
 import re
-import time
+from uuid import UUID
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
@@ -18,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
 from flows.events import Milestone, emit_milestone
+from flows.progress import LazyProgress
 from flows.quotas import ensure_quota_limits, quota_slot, quotas, release_earlier_slots
 from tarjama.catalog_store import read_catalog
 from tarjama.context import Context
@@ -75,18 +77,20 @@ def translate_language(ctx: Context, item: Item, lang: str, mt: MTSettings, run_
                 extra)
     if not texts:
         return LanguageDrafts({}, {})
-    artifact_id = create_progress_artifact(
-        progress=0.0, key=artifact_key("mt-progress", item.slug, lang),
-        description=f"Machine translation of {item.slug} into {lang}",
-    )
-    last_update = 0.0
+    in_task = contextvars.copy_context()  # the engine reports from its threads: the artifact belongs to this task
+
+    def show(progress: float) -> UUID:
+        return in_task.copy().run(create_progress_artifact, progress=progress,
+                                  key=artifact_key("mt-progress", item.slug, lang),
+                                  description=f"Machine translation of {item.slug} into {lang}")
+
+    def move(artifact: UUID, percent: float) -> None:
+        in_task.copy().run(update_progress_artifact, artifact_id=artifact, progress=percent)
+
+    progress = LazyProgress(show, move)
 
     def on_progress(done: int, total: int) -> None:
-        nonlocal last_update
-        now = time.monotonic()
-        if done == total or now - last_update > 0.5:
-            last_update = now
-            update_progress_artifact(artifact_id=artifact_id, progress=100.0 * done / total)
+        if progress(done, total) or done == total:
             logger.info("%s -> %s: %d/%d segments", item.slug, lang, done, total)
 
     drafted = draft_language(ctx, item, lang, engine, on_progress=on_progress, run_id=run_id)

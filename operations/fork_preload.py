@@ -1,12 +1,24 @@
-"""Imported once, by the warm worker's fork server only: the flow and what its first run would load.
+"""Imported once, by the warm worker's fork server only: the flow and what its runs would load on first use.
 
 Never import it elsewhere: it spends about 2 s loading what a process that
-does not translate never needs (see :mod:`tarjama.mt.warm`).
+does not translate never needs (see :mod:`tarjama.warm`). The Prefect modules
+below are the ones a run's engine imported in each forked child (found by
+comparing a child's ``sys.modules`` before and after its run): task runs and
+their futures, the flow's graph helpers (graphviz), the asyncio backend of
+anyio, ``netrc`` (httpx reads it for every client).
 """
 
+import importlib
+
 from flows.translate_article import translate_article
-from tarjama.mt.warm import warm_up
+from tarjama.warm import warm_up
 
 __all__ = ["translate_article"]
 
+RUN_TIME_IMPORTS = ("prefect.task_engine", "prefect.utilities.visualization", "prefect._internal.states",
+                    "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled", "anyio.streams.tls",
+                    "netrc", "rich._emoji_codes", "encodings.utf_8_sig")
+
+for name in RUN_TIME_IMPORTS:
+    importlib.import_module(name)
 warm_up()

@@ -65,6 +65,13 @@ class PollsOnEvents:
                 if wakes_the_pool(event) and self._poll_now is not None:
                     self._poll_now.set()
 
+    def _release_limit_slot(self, flow_run_id) -> None:
+        """A run's process ended and gave back this worker's own slot (``--limit``, ``[serve] limit``): a run held
+        back by that limit can start now, not at the next periodic poll (up to a second a wave, bench_workers)."""
+        super()._release_limit_slot(flow_run_id)  # type: ignore[misc]
+        if self._poll_now is not None and getattr(self, "_limiter", None) is not None:
+            self._poll_now.set()
+
     async def _poll_when_told(self) -> None:
         """One poll at a time: events arriving during a poll make one more after it."""
         assert self._poll_now is not None

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from flows.names import DEPLOYMENT, FLOW_NAME
@@ -64,6 +66,44 @@ def start_item_run(api: RunApi, workspace: Workspace, source_path: str, digest: 
             return run
         key = f"{item_key(workspace, source_path, digest, parameters)}:after:{run.id}"
     return run
+
+
+@dataclass(frozen=True)
+class ItemStart:
+    """What starting an item's run takes: its text (path and digest), the run's parameters and name."""
+
+    source_path: str
+    digest: str
+    parameters: dict
+    name: str
+
+
+def start_item_runs(api: RunApi, workspace: Workspace, starts: Sequence[ItemStart]) -> list[Run | TarjamaError]:
+    """The runs of many items at once, as :func:`start_item_run` starts each: one request for the lot (Prefect's
+    bulk route, one transaction per hundred runs), then one by one only where the bulk answer was an item's
+    earlier run that failed (a new run replaces it), a refusal, or a server without the route. A burst dropped
+    into the inbox so has its runs before the first of them starts writing: created one at a time, on a Prefect
+    server on SQLite, later creations raced the first runs' writes and were refused for up to 30 s each
+    (bench_workers). Each item's run, or the error that kept it from starting."""
+    found = api.deployment(DEPLOYMENT)
+    if found is None:
+        error = TarjamaError(f"the Prefect server has no deployment {DEPLOYMENT}: start `tarjama serve` (or "
+                             "`tarjama deploy` and workers)")
+        return [error for _ in starts]
+    ids = api.create_runs(str(found["id"]), [
+        (s.parameters, s.name, item_key(workspace, s.source_path, s.digest, s.parameters)) for s in starts])
+    made = api.runs_by_id(i for i in ids if i) if ids else {}
+    results: list[Run | TarjamaError] = []
+    for index, start in enumerate(starts):
+        run = made.get(ids[index] or "") if ids else None
+        if run is None or run.state.type in RETRIED:
+            try:
+                run = start_item_run(api, workspace, start.source_path, start.digest, start.parameters, name=start.name)
+            except TarjamaError as error:
+                results.append(error)
+                continue
+        results.append(run)
+    return results
 
 
 def runs_of(api: RunApi, slug: str | None, workspace: Workspace | None, states: frozenset[str] = LIVE) -> list[Run]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from prefect.logging import get_logger
@@ -31,7 +30,7 @@ from flows.names import DEPLOYMENT
 from operations.control import ReviewWatch
 from operations.deploy import deploy
 from operations.run_api import Run, RunApi
-from operations.runs import runs_of, start_item_run
+from operations.runs import ItemStart, runs_of, start_item_runs
 from operations.warm_worker import run_worker
 from tarjama.errors import TarjamaError
 from tarjama.inbox import SETTLE_SECONDS, InboxScanner, record_refusal
@@ -44,7 +43,6 @@ from tarjama.review.state import fold
 from tarjama.settings import Settings
 from tarjama.workspace import Workspace
 
-STARTS_AT_ONCE = 8  # run creations in flight while a burst is handed over
 log = get_logger("tarjama.serve")  # under "prefect.", so it shows with the runner's own logs
 
 
@@ -117,17 +115,17 @@ class InboxWatcher:
         if not due:
             return
 
-        def start(path: Path, item: Item) -> Run:
-            return start_item_run(self.api, self.workspace, item.source_path, item.digest,
-                                  {"request": {"item_path": str(path)}, "workspace": str(self.workspace.root)}, name=item.slug)
-
-        with ThreadPoolExecutor(max_workers=min(STARTS_AT_ONCE, len(due)), thread_name_prefix="inbox-start") as pool:
-            futures = [(path, digest, item, pool.submit(start, path, item)) for path, digest, item in due]
-        for path, digest, item, future in futures:
-            try:
-                run = future.result()
-            except Exception as exc:  # the server may be restarting: the item stays due, the next look retries
-                log.warning("inbox: %s: run not started yet (%s)", path.name, exc)
+        starts = [ItemStart(item.source_path, item.digest,
+                            {"request": {"item_path": str(path)}, "workspace": str(self.workspace.root)}, item.slug)
+                  for path, _digest, item in due]
+        try:
+            runs = start_item_runs(self.api, self.workspace, starts)
+        except Exception as exc:  # the server may be restarting: the items stay due, the next look retries
+            log.warning("inbox: %d item(s): runs not started yet (%s)", len(due), exc)
+            return
+        for (path, digest, item), run in zip(due, runs, strict=True):
+            if isinstance(run, Exception):
+                log.warning("inbox: %s: run not started yet (%s)", path.name, run)
                 continue
             self.started[path] = digest
             log.info("inbox: %s: run %s (%s) for %s", path.name, run.name, run.id, item.slug)
@@ -185,16 +183,21 @@ def start_watchers(workspace: Workspace, settings: Settings, stop: threading.Eve
 
 def serve_deployment(workspace: Workspace, settings: Settings) -> None:
     """One machine: ``tarjama deploy``'s pool and deployment, one worker in this process (``[serve] limit`` runs
-    at once, started as ``[workers] execution`` says) and the watchers. The runs take the workers' path."""
+    at once, started as ``[workers] execution`` says) and the watchers. The runs take the workers' path.
+
+    The limit is the pool's alone, as on the workers' topology: the server frees a run's slot when it suspends
+    for review, where a worker's own limit waits for its process to end, and Prefect's engine ends a run's
+    heartbeat thread only at its next 1 s tick (half a second a run, each holding back the next item of a
+    burst)."""
     deployed = deploy(workspace, settings, drafting=settings.serve.limit)  # one machine: its limit is the pool's
     for line in deployed.lines:
         log.info(line)
     stop = threading.Event()
     start_watchers(workspace, settings, stop)
-    print(f"serving {DEPLOYMENT} from pool {deployed.pool}: {settings.serve.limit} run(s) at once in this process "
+    print(f"serving {DEPLOYMENT} from pool {deployed.pool}: {settings.serve.limit} run(s) drafting at once in this process "
           f"({settings.workers.execution} start); Ctrl-C stops", flush=True)
     try:
-        asyncio.run(run_worker(deployed.pool, settings.workers.execution, limit=settings.serve.limit))
+        asyncio.run(run_worker(deployed.pool, settings.workers.execution))
     finally:
         stop.set()
 

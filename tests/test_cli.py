@@ -22,6 +22,7 @@ from tarjama.drafting import draft_item, item_run_lock
 from tarjama.ingest import load_item
 from tarjama.mt.engine import MTEngine
 from tests.conftest import REPO, settings_for
+from tests.support.fake_service import JsonAnswers
 from tests.support.processes import processes_mentioning
 from tests.support.waiting import wait_for
 
@@ -171,7 +172,7 @@ def test_status_says_what_is_known_about_a_server_that_does_not_answer(workspace
         server.shutdown()
 
 
-class _PrefectRoutes(BaseHTTPRequestHandler):
+class _PrefectRoutes(JsonAnswers):
     """Prefect's two routes a decision uses, as a server with CSRF protection answers them (the real server with
     CSRF on is driven by the topology test; this checks the handshake's edge cases quickly)."""
 
@@ -179,14 +180,6 @@ class _PrefectRoutes(BaseHTTPRequestHandler):
     require_auth = False
     busy = 0  # answers still to give as a busy server does (503, Retry-After)
     asked = 0
-
-    def _answer(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def _busy(self) -> bool:
         type(self).asked += 1
@@ -220,15 +213,13 @@ class _PrefectRoutes(BaseHTTPRequestHandler):
         status = "ACCEPT" if body.get("run_input", {}).get("decision") == "approve" else "REJECT"
         return self._answer(201, {"status": status, "state": None, "details": {}})
 
-    def log_message(self, *args) -> None:
-        pass
 
 
 def test_a_decision_reaches_prefect_over_http_with_its_csrf_handshake_and_refusals_are_one_line(monkeypatch) -> None:
     """The reviewer's commands ask Prefect over plain HTTP (no Prefect import): the run's state, the resume with
     its CSRF token (fetched once, fetched again when the server refuses it), and one line when the server is gone
     or wants credentials."""
-    from operations.run_api import RunApi
+    from operations.run_api import RETRIES, RunApi
     from tarjama.errors import TarjamaError
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _PrefectRoutes)
@@ -248,7 +239,7 @@ def test_a_decision_reaches_prefect_over_http_with_its_csrf_handshake_and_refusa
             _PrefectRoutes.busy, _PrefectRoutes.asked = 99, 0  # busy for good: tried as often as Prefect tries
             with pytest.raises(TarjamaError, match="answered 503") as busy:
                 api.state("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
-            assert _PrefectRoutes.asked == 6 and "\n" not in str(busy.value)
+            assert _PrefectRoutes.asked == RETRIES + 1 and "\n" not in str(busy.value)
             _PrefectRoutes.busy = 0
         _PrefectRoutes.require_auth = True
         with RunApi(url) as api, pytest.raises(TarjamaError, match="set PREFECT_API_AUTH_STRING"):

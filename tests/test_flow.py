@@ -17,12 +17,14 @@ def libre_env(libre, monkeypatch):
     return libre
 
 
-def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, sample, libre_env) -> None:
+def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, sample, libre_env,
+                                                                    monkeypatch) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.translate_article import translate_article
 
+    monkeypatch.setattr("flows.progress.SHOWN_AFTER_SECONDS", 0.0)  # progress shown at once: the loopback is fast
     state = translate_article(request=RunRequest(item_path=str(sample), targets=["fr", "en"], providers=["libre"]),
                               workspace=str(workspace.root), return_state=True)
     assert state.is_completed()
@@ -45,6 +47,7 @@ def test_flow_writes_catalogs_names_the_run_and_publishes_artifacts(workspace, s
         assert f"| libre | 4 | {libre_chars} | 0 | 0 | 0 | 4 |" in summary[0].data  # this run's MT usage
         progress = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mt-progress-000-220f3de444a27c17-en"])))
         assert progress and progress[0].type == "progress" and float(progress[0].data) == 100.0
+        assert progress[0].flow_run_id == run.id and progress[0].task_run_id  # made in the engine's threads, the task's
 
 
 def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sample, libre_env) -> None:

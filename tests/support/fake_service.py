@@ -22,6 +22,21 @@ class Request(dict):
     """One request as the service saw it: method, path, query, headers (lower-case names), body."""
 
 
+class JsonAnswers(BaseHTTPRequestHandler):
+    """A request handler that answers JSON: the stand-ins for Prefect's routes share it."""
+
+    def _answer(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 class _QuietServer(ThreadingHTTPServer):
     """A client that gave up (a timeout under test) is expected: its broken pipe is not printed as an error. The
     listen backlog is a real server's (socketserver's default is 5): Prefect's automations call a webhook for each
