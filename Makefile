@@ -50,7 +50,8 @@ bench: $(STAMP)
 	-$(BIN)/python -m benchmarks.bench_workbench  # each prints PASS or FAIL; all run
 	-$(BIN)/python -m benchmarks.bench_qa  # the QA gate on NTREX-128 (../shared): false alarms and recall
 	-$(BIN)/python -m benchmarks.bench_risk  # the risk bands on NTREX-128: clean segments low, damaged ones flagged
-	-$(BIN)/python -m benchmarks.bench_start --items 20  # runs start and wake: warm and process starts side by side
+	-$(BIN)/python -m benchmarks.bench_start --items 20  # runs start and wake: serve and the PostgreSQL topology side by side
+	-$(BIN)/python -m benchmarks.bench_takeover  # a worker's machine dies: its runs running again elsewhere (about 3 min)
 	-$(BIN)/python -m benchmarks.bench_flash --items 20  # breaking news: inbox to its unreviewed versions published
 	-$(BIN)/python -m benchmarks.bench_workers --items 20  # the README's figures: --items 200 (about an hour)
 

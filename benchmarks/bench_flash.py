@@ -21,8 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_start import _states, _summary, serving
+from benchmarks.bench_start import _states, _summary
+from benchmarks.bench_workers import running_stack
 from tests.conftest import burst_item, make_workspace
+from tests.support.mt_servers import LoopbackMTServer
 from tests.support.waiting import wait_for
 
 LANGS = ("fr", "en")
@@ -46,7 +48,7 @@ def run(items: int, root: Path) -> dict:
     (ws.root / "tarjama.toml").write_text('providers = ["libre"]\n[inbox]\nwatch_seconds = 1\n'
                                           '[review]\nwatch_seconds = 2\n', encoding="utf-8")
     timings: dict[str, list[float]] = {"first_language": [], "both_languages": [], "flow_body": []}
-    with serving(ws, root) as env:
+    with LoopbackMTServer("libre") as libre, running_stack("serve", ws, root, libre.url) as (env, _, _):
         for n, slug in enumerate(["flash-warmup"] + [f"flash-{n:02d}" for n in range(items)]):
             landed = time.monotonic()
             (ws.inbox / f"{slug}.md").write_text(flash_item(n, slug), encoding="utf-8")

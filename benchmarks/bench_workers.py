@@ -21,6 +21,7 @@ Run: .venv/bin/python -m benchmarks.bench_workers --items 200 [--execution proce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -196,62 +198,67 @@ def run(topology: str, items: int, root: Path, approve: bool = True, execution: 
         f"providers = [\"libre\"]\n[mt]\ntimeout = 30\n[workers]\ndrafting = 4\nexecution = \"{execution}\"\n[serve]\nlimit = 4\n"
         "[inbox]\nwatch_seconds = 1\n[review]\nwatch_seconds = 2\n", encoding="utf-8")
     with LoopbackMTServer("libre", latency=LATENCY) as libre, \
-            (postgres() if topology == "workers" else _nothing()) as database:
-        env = {**topology_env(root / "prefect-home", free_port(), database), "TARJAMA_LIBRE_URL": libre.url}
-        with prefect_server(env, logs) as server:
-            runners: list[Child] = []
-            if topology == "workers":
-                assert cli(env, "deploy", "--workspace", str(ws.root)).returncode == 0
-                runners = [start_worker(env, logs, f"w{n}") for n in (1, 2)]
-                runners.append(Child("watch", [sys.executable, "-m", "cli", "watch", "--workspace", str(ws.root)],
-                                     env, logs / "watch.log"))
-            else:
-                runners.append(Child("serve", [sys.executable, "-m", "cli", "serve", "--workspace", str(ws.root)],
-                                     env, logs / "serve.log"))
-            ready = f"{env['PREFECT_API_URL']}/deployments/name/translate-article/tarjama"
-            while httpx.get(ready, headers=api_headers(env), timeout=5).json().get("status") != "READY":
-                time.sleep(0.5)  # the runners' start-up stays out of the burst's clock
-            groups = {"server": [server.proc.pid], "runners": [r.proc.pid for r in runners]}
-            with PeakRSS(groups) as rss:
-                slugs = [f"load-{n:03d}" for n in range(items)]
-                started = time.perf_counter()
-                for n, slug in enumerate(slugs):
-                    (ws.inbox / f"{slug}.txt").write_text(burst_item(1000 + n), encoding="utf-8")
-                while True:
-                    suspended_count, broken = settled_counts(env)
-                    if suspended_count >= items or broken:
-                        break
-                    time.sleep(1)
-                drafted_s = time.perf_counter() - started
-                runs = flow_runs(env)
-                suspended = [r for r in runs if r.state and r.state.name == "Suspended"]
-                names = [r.name for r in runs]
-                result = {
-                    "topology": topology, "execution": execution, "items": items, "suspended": len(suspended), "runs": len(runs),
-                    "items_with_two_runs": sum(names.count(s) > 1 for s in set(names)),
-                    "items_with_two_run_ids_in_log": sum(
-                        len({e.run_id for e in read(ws, s) if isinstance(e, RunStarted)}) > 1 for s in slugs),
-                    "not_ok": [f"{r.name}: {r.state.name}" for r in runs if r.state and r.state.name != "Suspended"][:5],
-                    "drafted_s": round(drafted_s, 1), "mt_requests": len(libre.requests),
-                }
-                bound = len(libre.requests) * LATENCY / (4 * 2 * 4)  # 4 runs x 2 languages x 4 sentences in flight
-                result["mt_bound_s"] = round(bound, 1)
-                result["overhead_per_item_s"] = round((drafted_s - bound) / items, 2)
-                if approve:
-                    result.update(approve_all(ws, env, slugs, logs))
-            result["peak_rss_server_mb"] = round(rss.peak["server"] / 2**20)
-            result["peak_rss_runners_mb"] = round(rss.peak["runners"] / 2**20)
-            for runner in runners:
-                runner.stop()
+            running_stack(topology, ws, root, libre.url) as (env, server, runners):
+        groups = {"server": [server.proc.pid], "runners": [r.proc.pid for r in runners]}
+        with PeakRSS(groups) as rss:
+            slugs = [f"load-{n:03d}" for n in range(items)]
+            started = time.perf_counter()
+            for n, slug in enumerate(slugs):
+                (ws.inbox / f"{slug}.txt").write_text(burst_item(1000 + n), encoding="utf-8")
+            while True:
+                suspended_count, broken = settled_counts(env)
+                if suspended_count >= items or broken:
+                    break
+                time.sleep(1)
+            drafted_s = time.perf_counter() - started
+            runs = flow_runs(env)
+            suspended = [r for r in runs if r.state and r.state.name == "Suspended"]
+            names = [r.name for r in runs]
+            result = {
+                "topology": topology, "execution": execution, "items": items, "suspended": len(suspended), "runs": len(runs),
+                "items_with_two_runs": sum(names.count(s) > 1 for s in set(names)),
+                "items_with_two_run_ids_in_log": sum(
+                    len({e.run_id for e in read(ws, s) if isinstance(e, RunStarted)}) > 1 for s in slugs),
+                "not_ok": [f"{r.name}: {r.state.name}" for r in runs if r.state and r.state.name != "Suspended"][:5],
+                "drafted_s": round(drafted_s, 1), "mt_requests": len(libre.requests),
+            }
+            bound = len(libre.requests) * LATENCY / (4 * 2 * 4)  # 4 runs x 2 languages x 4 sentences in flight
+            result["mt_bound_s"] = round(bound, 1)
+            result["overhead_per_item_s"] = round((drafted_s - bound) / items, 2)
+            if approve:
+                result.update(approve_all(ws, env, slugs, logs))
+        result["peak_rss_server_mb"] = round(rss.peak["server"] / 2**20)
+        result["peak_rss_runners_mb"] = round(rss.peak["runners"] / 2**20)
     return result
 
 
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc) -> None:
-        return None
+@contextlib.contextmanager
+def running_stack(topology: str, ws, root: Path, libre_url: str) -> Iterator[tuple[dict[str, str], Child, list[Child]]]:
+    """The topology, up and its deployment READY until the block ends: ``workers`` (PostgreSQL, a Prefect server
+    on it with basic authentication, ``tarjama deploy``, two workers, ``tarjama watch``) or ``serve`` (a Prefect
+    server on SQLite and ``tarjama serve``); the environment that reaches them, the server, the runners."""
+    logs = root / "logs"
+    with postgres() if topology == "workers" else contextlib.nullcontext() as database:
+        # Prefect's own poll interval (10 s; serve sets its own): what an operator runs, events wake the workers
+        env = {**topology_env(root / "prefect-home", free_port(), database, poll=None), "TARJAMA_LIBRE_URL": libre_url}
+        with prefect_server(env, logs) as server:
+            runners: list[Child] = []
+            try:
+                if topology == "workers":
+                    assert cli(env, "deploy", "--workspace", str(ws.root)).returncode == 0
+                    runners = [start_worker(env, logs, f"w{n}") for n in (1, 2)]
+                    runners.append(Child("watch", [sys.executable, "-m", "cli", "watch", "--workspace", str(ws.root)],
+                                         env, logs / "watch.log"))
+                else:
+                    runners.append(Child("serve", [sys.executable, "-m", "cli", "serve", "--workspace", str(ws.root)],
+                                         env, logs / "serve.log"))
+                ready = f"{env['PREFECT_API_URL']}/deployments/name/translate-article/tarjama"
+                while httpx.get(ready, headers=api_headers(env), timeout=5).json().get("status") != "READY":
+                    time.sleep(0.5)
+                yield env, server, runners
+            finally:
+                for runner in runners:
+                    runner.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

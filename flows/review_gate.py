@@ -30,7 +30,14 @@ from tarjama.context import Context
 from tarjama.errors import CatalogError, InputError, TarjamaError
 from tarjama.qa.item_risk import band_counts
 from tarjama.review import events as review_log
-from tarjama.review.decisions import is_current_run, open_review, publish_if_missing, record_request, record_timeout
+from tarjama.review.decisions import (
+    decisions_due,
+    is_current_run,
+    open_review,
+    publish_if_missing,
+    record_request,
+    record_timeout,
+)
 from tarjama.review.events import Channel, now_utc
 from tarjama.review.flash import publishes_before_review
 from tarjama.review.request import DecisionRequest
@@ -145,7 +152,8 @@ def wait_for_reviews(ctx: Context, slug: str, langs: list[str], run_id: str,
     while True:
         if not is_current_run(workspace, slug, run_id):
             return GateResult([], opened.already_approved, superseded_by=fold(review_log.read(workspace, slug)).current_run)
-        take_decisions(ctx, slug, run_id)
+        if decisions_due(workspace, slug, run_id):  # a task run costs the server a dozen writes: only with work
+            take_decisions(ctx, slug, run_id)
         deadline, waiting = waiting_in_run(review_log.read(workspace, slug), run_id)
         if not waiting:
             return GateResult(list(opened.langs), opened.already_approved)

@@ -134,7 +134,8 @@ def _read_item(ctx: Context, request: RunRequest) -> Item:
 def _draft(ctx: Context, item: Item, langs: list[str], mt: MTSettings, run_id: str) -> list[LanguageResult]:
     """The drafting job (:mod:`tarjama.drafting`): hold the item, one task per language at once, then write."""
     logger = get_run_logger()
-    restarts = times_rescheduled(run_id) if deployment.id is not None else 0
+    # a first execution (run_count 1) was never rescheduled: no need to read its states (a request per run)
+    restarts = times_rescheduled(run_id) if deployment.id is not None and flow_run.run_count > 1 else 0
     if restarts > ctx.settings.workers.max_restarts:
         raise TarjamaError(f"{item.slug}: its workers stopped {restarts} times while running it (more than "
                            f"[workers] max_restarts = {ctx.settings.workers.max_restarts}); look at the workers' "

@@ -20,7 +20,7 @@ from tarjama.memory import close, exact, export_tmx, import_tmx, key_of, rebuild
 from tarjama.mt.engine import MTEngine
 from tarjama.post_edit import report
 from tarjama.review import events as review_log
-from tarjama.review.decisions import ApprovalRefused, claim_item, open_review, take_pending
+from tarjama.review.decisions import ApprovalRefused, claim_item, decisions_due, open_review, take_pending
 from tarjama.review.events import Channel, Outcome
 from tests.conftest import settings_for
 from tests.support.review import ask, clear_fuzzy, precheck
@@ -37,7 +37,9 @@ def approve(ws, slug: str, lang: str, reviewer: str, edit=None, overrides=None):
     """The reviewer clears fuzzy (editing first), then approves through the item's run."""
     clear_fuzzy(ws, slug, lang, (lambda po: [edit(entry) for entry in po]) if edit else None)
     request = ask(ws, slug, lang, "approve", reviewer, channel=Channel.DESK, overrides=overrides)
+    assert decisions_due(ws, slug, f"run-{slug}") and not decisions_due(ws, slug, "another-run")
     taken = take_pending(Context.load(ws), slug, f"run-{slug}")
+    assert not decisions_due(ws, slug, f"run-{slug}")  # decided, and published if approved: the gate may suspend
     return next(m for m in taken.decided if m.request == request.request)
 
 

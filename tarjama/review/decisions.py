@@ -239,6 +239,15 @@ class Taken:
     not_recorded: list[RecordFailed] = field(default_factory=list)
 
 
+def decisions_due(workspace: Workspace, slug: str, run_id: str) -> bool:
+    """Whether :func:`take_pending` has anything to do for this run: a request not decided yet, or an approval of
+    this run not published yet. Read without the lock: a request recorded just after is woken into the run's
+    next pass (its command waits for the run to be suspended), as one recorded after ``take_pending`` is."""
+    events = review_log.read(workspace, slug)
+    review = fold(events)
+    return review.current_run == run_id and bool(review.pending or _approved_unpublished(events, run_id))
+
+
 def take_pending(ctx: Context, slug: str, run_id: str) -> Taken:
     """The run's side: decide every pending request of the item, in order, and publish what gets approved.
 
