@@ -9,8 +9,13 @@ anyio, ``netrc`` (httpx reads it for every client).
 """
 
 import importlib
+import os
+
+import prefect.context
+import prefect.logging.configuration as logging_configuration
 
 from flows.translate_article import translate_article
+from operations.warm_worker import RUN_DEFAULTS, remembered_logging_config
 from tarjama.warm import warm_up
 
 __all__ = ["translate_article"]
@@ -22,3 +27,9 @@ RUN_TIME_IMPORTS = ("prefect.task_engine", "prefect.utilities.visualization", "p
 for name in RUN_TIME_IMPORTS:
     importlib.import_module(name)
 warm_up()
+# the settings a run starts with, so that a run whose job adds no Prefect setting finds its logging loaded
+for name, value in RUN_DEFAULTS.items():
+    os.environ.setdefault(name, value)
+prefect.context.refresh_global_settings_context()
+logging_configuration.load_logging_config = remembered_logging_config(logging_configuration.load_logging_config)
+logging_configuration.setup_logging()  # loads it once, here: every forked run with the same settings reuses it

@@ -20,6 +20,7 @@ process.
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
@@ -29,20 +30,23 @@ import sys
 import tempfile
 import threading
 import warnings
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 import anyio
 import anyio.abc
+from prefect.context import SettingsContext, get_settings_context
 from prefect.flows import load_flow_from_flow_run
 from prefect.runner._flow_run_executor import FlowRunExecutionResult, FlowRunExecutorContext
 from prefect.runner._process_manager import ProcessHandle
-from prefect.settings import get_current_settings
+from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings, get_current_settings
 from prefect.workers.process import ProcessJobConfiguration, ProcessVariables, ProcessWorker, ProcessWorkerResult
 
 from operations.pool_events import PollsOnEvents
+from operations.run_labels import RunLabeller
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
@@ -52,6 +56,11 @@ WORKER_TYPE = "tarjama"
 PRELOAD = ["__main__", "prefect.flow_engine", "prefect.engine", __name__, "operations.fork_preload"]
 """What the fork server imports once, so that a run's process starts with it loaded (``__main__`` first, as
 multiprocessing wants: the children then skip re-running the worker's own script)."""
+
+RUN_DEFAULTS = {"PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED": "false"}
+"""Defaults of every forked run's environment (a value the operator set wins). The worker checked the server's
+version when it started, so its runs need not ask again (Prefect's setting for "worker subprocesses that inherit
+a known-compatible server configuration"): two requests and a TLS context fewer per run."""
 
 _fork_server: multiprocessing.context.ForkServerContext | None = None
 _fork_server_lock = threading.Lock()
@@ -68,6 +77,22 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
             multiprocessing.forkserver.ensure_running()
             _fork_server = context
         return _fork_server
+
+
+def remembered_logging_config(load: Callable[[Path], dict[str, Any]]) -> Callable[[Path], dict[str, Any]]:
+    """Prefect's ``load_logging_config``, remembering its last answer: the fork server loads the configuration
+    once and a forked run whose settings and ``PREFECT_LOGGING_*`` variables are the fork server's gets a copy
+    (loading it templates the YAML with every setting as a variable: 60 ms of CPU per run here). Installed in the
+    fork server only (:mod:`operations.fork_preload`): a monkeypatch, since Prefect offers no cache for it."""
+    last: list[tuple[tuple[Path, Settings, dict[str, str]], dict[str, Any]]] = []
+
+    def load_logging_config(path: Path) -> dict[str, Any]:
+        key = (path, get_current_settings(), {k: v for k, v in os.environ.items() if k.startswith("PREFECT_LOGGING_")})
+        if not last or last[0][0] != key:
+            last[:] = [(key, load(path))]
+        return copy.deepcopy(last[0][1])  # dictConfig consumes the dicts it is given
+
+    return load_logging_config
 
 
 def run_engine(flow_run_id: str, env: dict[str, str], cwd: str) -> None:
@@ -103,6 +128,19 @@ class ForkedProcess:
         return self.returncode
 
 
+_settings_env: tuple[Settings, dict[str, str]] | None = None
+
+
+def settings_as_environment() -> dict[str, str]:
+    """The worker's Prefect settings as its runs' variables, as Prefect's process starter gives them; computed
+    once per settings object (18 ms of CPU each time, in the worker every run waits on)."""
+    global _settings_env
+    settings = get_current_settings()
+    if _settings_env is None or _settings_env[0] is not settings:
+        _settings_env = (settings, settings.to_environment_variables(exclude_unset=True))
+    return _settings_env[1]
+
+
 class ForkedEngineStarter:
     """Prefect's ``ProcessStarter`` contract, with a forked child instead of a new interpreter.
 
@@ -115,11 +153,8 @@ class ForkedEngineStarter:
         self._control_channel = control_channel
 
     def environment(self, flow_run: FlowRun) -> dict[str, str]:
-        # The worker checked the server's version when it started; its runs need not ask again (Prefect's setting
-        # for "worker subprocesses that inherit a known-compatible server configuration"): two requests and a
-        # TLS context fewer per run. A value the operator set wins.
-        env: dict[str, str | None] = {"PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED": "false", **os.environ, **self._env}
-        env.update(get_current_settings().to_environment_variables(exclude_unset=True))
+        env: dict[str, str | None] = {**RUN_DEFAULTS, **os.environ, **self._env}
+        env.update(settings_as_environment())
         env.update({"PREFECT__FLOW_RUN_ID": str(flow_run.id), "PREFECT__ENABLE_CANCELLATION_AND_CRASHED_HOOKS": "false"})
         if self._control_channel is not None:
             try:
@@ -159,6 +194,8 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
 
     _listening: anyio.CancelScope | None = None
     _executors: FlowRunExecutorContext | None = None
+    _labeller: RunLabeller | None = None
+    _no_retries: Settings | None = None
 
     async def setup(self) -> None:
         await super().setup()
@@ -169,6 +206,8 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
         await self._runs_task_group.start(self._hold_executors)  # type: ignore[union-attr]
         self._listening = anyio.CancelScope()
         self._runs_task_group.start_soon(self._listen_until_teardown)  # type: ignore[union-attr]
+        self._labeller = RunLabeller(self._label_once, on_error=self._labels_not_set)
+        self._runs_task_group.start_soon(self._labeller.serve)  # type: ignore[union-attr]
 
     async def _hold_executors(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """One executor context for the worker's life, as Prefect's runner keeps one: an API client, the
@@ -190,20 +229,27 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
             await self.listen()
 
     async def _give_worker_labels_to_flow_run(self, flow_run_id: UUID) -> None:
-        """Prefect's worker awaits this PATCH before it starts a run, and its client retries a busy server's 503
-        after 2, 4, 8, 16 and 30 s: on SQLite under a burst that held runs (and their pool slots) back for up
-        to a minute (bench_workers). The labels only name the worker in the UI, so they go beside the start."""
-        self._runs_task_group.start_soon(self._label_run, flow_run_id)  # type: ignore[union-attr]
+        """Prefect's worker awaits this PATCH before it starts a run, with its client's retries of a busy server's
+        503 (2, 4, 8, 16 and 30 s): on SQLite under a burst that held runs and their pool slots back for up to a
+        minute. The labels only name the worker in the UI: they go beside the start (:mod:`operations.run_labels`)."""
+        if self._labeller is not None:
+            self._labeller.add(flow_run_id)
 
-    async def _label_run(self, flow_run_id: UUID) -> None:
-        try:
+    async def _label_once(self, flow_run_id: UUID) -> None:
+        """Prefect's labelling, one request: its client's retries off for this task only (a settings context)."""
+        if self._no_retries is None:
+            self._no_retries = get_current_settings().copy_with_update(updates={PREFECT_CLIENT_MAX_RETRIES: 0})
+        with SettingsContext(profile=get_settings_context().profile, settings=self._no_retries):
             await super()._give_worker_labels_to_flow_run(flow_run_id)
-        except Exception as error:  # a run without its worker's labels still runs
-            self._logger.debug("labels of flow run %s not set: %s", flow_run_id, error)
+
+    def _labels_not_set(self, flow_run_id: UUID, error: BaseException) -> None:
+        self._logger.debug("labels of flow run %s not set: %s", flow_run_id, error)
 
     async def teardown(self, *exc_info: object) -> None:
         if self._listening is not None:
             self._listening.cancel()
+        if self._labeller is not None:
+            self._labeller.close()  # runs still waiting for labels go without
         if getattr(self, "_stopping", None) is not None:
             self._stopping.set()  # the executor context ends once the runs in flight have
         await super().teardown(*exc_info)
