@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -294,6 +295,27 @@ def _dedupe(entries: list[polib.POEntry]) -> list[polib.POEntry]:
     return kept
 
 
+_PLURAL_FORMS = re.compile(r"\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+?)\s*;?\s*$")
+
+
+def kept_plural_forms(current: str | None, nplurals: int, expr: str) -> str:
+    """The catalog's ``Plural-Forms`` if it is the language's rule written another way (Weblate writes
+    ``plural=n > 1;`` where Babel writes ``plural=(n > 1);``), else Babel's: an editor's valid spelling is not
+    rewritten on every run. Equal: the same count, and the same form for every n up to 1,000 (the rules repeat
+    within hundreds) as gettext's own parser (``gettext.c2py``) evaluates them."""
+    import gettext
+
+    ours = f"nplurals={nplurals}; plural={expr};"
+    found = _PLURAL_FORMS.match(current or "")
+    if not found or int(found.group(1)) != nplurals:
+        return ours
+    try:
+        theirs, rule = gettext.c2py(found.group(2)), gettext.c2py(expr)
+    except (ValueError, RecursionError):
+        return ours
+    return current if all(theirs(n) == rule(n) for n in range(1_001)) else ours  # type: ignore[return-value]
+
+
 def _set_header(po: polib.POFile, *, lang: str, slug: str, source_path: str, now: dt.datetime, touch: bool) -> None:
     from babel.messages.plurals import get_plural
 
@@ -311,8 +333,9 @@ def _set_header(po: polib.POFile, *, lang: str, slug: str, source_path: str, now
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
-        "Plural-Forms": f"nplurals={plural.num_plurals}; plural={plural.plural_expr};",
-        "X-Generator": f"tarjama {__version__}",
+        "Plural-Forms": kept_plural_forms(meta.get("Plural-Forms"), plural.num_plurals, plural.plural_expr),
+        # the tool that last changed the entries: an editor's (Weblate, Poedit) stays while tarjama changes nothing
+        "X-Generator": meta["X-Generator"] if meta.get("X-Generator") and not touch else f"tarjama {__version__}",
         "X-Source-Language": SOURCE_LANGUAGE,
         "X-Tarjama-Slug": slug,
         "X-Tarjama-Source": source_path,

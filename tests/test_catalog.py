@@ -285,3 +285,34 @@ def test_an_item_catalog_being_changed_stands_in_even_when_empty(workspace, samp
     emptied = polib.POFile()
     found = read_item_catalogs(workspace.item_dir(SLUG), instead={"fr": emptied})
     assert found["fr"] is emptied and len(found["en"]) == 4
+
+
+def test_a_header_an_editor_rewrote_validly_stays_as_they_wrote_it(workspace, sample, libre) -> None:
+    """Weblate's save writes ``plural=n > 1;``, its own X-Generator and team: the next run that changes entries
+    (a corrected sentence) keeps the rule and the team as the editor wrote them, and names itself as generator."""
+    run(workspace, sample, libre)
+    path = workspace.catalog_path(SLUG, "fr")
+    po = polib.pofile(str(path))
+    team = "French <https://weblate.newsroom.lan/projects/tarjama/000/fr/>"
+    po.metadata.update({"Plural-Forms": "nplurals=2; plural=n > 1;", "X-Generator": "Weblate 5.14.3",
+                        "Language-Team": team})
+    po.save(str(path))
+    unchanged = path.read_bytes()
+    run(workspace, sample, libre)
+    assert path.read_bytes() == unchanged  # nothing changed: not written
+    sample.write_text(sample.read_text(encoding="utf-8").replace("وقد عرفت", "وقد شهدت"), encoding="utf-8")
+    run(workspace, sample, libre)
+    meta = polib.pofile(str(path)).metadata
+    assert meta["Plural-Forms"] == "nplurals=2; plural=n > 1;" and meta["Language-Team"] == team
+    assert meta["X-Generator"].startswith("tarjama ")
+
+
+@pytest.mark.parametrize("wrong", ["nplurals=2; plural=(n != 1);", "nplurals=1; plural=0;", "nplurals=2; plural=n >;",
+                                   "plural=(n > 1);"])
+def test_a_plural_rule_that_is_not_the_languages_is_replaced(wrong: str) -> None:
+    from tarjama.catalog import kept_plural_forms
+
+    assert kept_plural_forms(wrong, 2, "(n > 1)") == "nplurals=2; plural=(n > 1);"
+    assert kept_plural_forms("nplurals=2;plural=n>1", 2, "(n > 1)") == "nplurals=2;plural=n>1"
+    arabic = "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5)"
+    assert kept_plural_forms(f"nplurals=6; plural={arabic[1:-1]};", 6, arabic) == f"nplurals=6; plural={arabic[1:-1]};"
