@@ -21,8 +21,7 @@ from uuid import UUID
 import anyio
 import httpx
 
-BUSY = {408, 429, 502, 503}
-"""What Prefect's client retries by itself: the server's "not now"."""
+from operations.run_api import BUSY
 
 
 def refused_as_busy(error: BaseException) -> bool:

@@ -313,6 +313,11 @@ def test_a_plural_rule_that_is_not_the_languages_is_replaced(wrong: str) -> None
     from tarjama.catalog import kept_plural_forms
 
     assert kept_plural_forms(wrong, 2, "(n > 1)") == "nplurals=2; plural=(n > 1);"
+
+
+def test_the_languages_plural_rule_written_another_way_is_kept() -> None:
+    from tarjama.catalog import kept_plural_forms
+
     assert kept_plural_forms("nplurals=2;plural=n>1", 2, "(n > 1)") == "nplurals=2;plural=n>1"
     arabic = "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5)"
     assert kept_plural_forms(f"nplurals=6; plural={arabic[1:-1]};", 6, arabic) == f"nplurals=6; plural={arabic[1:-1]};"
