@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 # again (about 2 s per pytest process); __pycache__/ is git-ignored
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install demo drafts lint test test-fast bench clean
+.PHONY: install demo drafts lint test test-fast test-weblate weblate weblate-down bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,24 @@ lint: $(STAMP)
 # two processes: the Prefect-server tier in one, the PostgreSQL topology test in the other, unit tests around them
 test: $(STAMP) lint
 	./scripts/system-deps
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not weblate"
 
 # the unit tier: no Prefect server, no subprocess stack, no browser, no corpus-wide rates (under 20 s); three
 # processes on two cores, a module each at a time: 8 s of the tier's 27 s is waiting on a subprocess or a timeout,
 # which a third process fills (with a core kept busy, 18 s against 21.6 s with two)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration and not corpus" -q -n 3 --dist loadgroup
+	$(BIN)/python -m pytest -m "not integration and not corpus and not weblate" -q -n 3 --dist loadgroup
+
+# a local Weblate for the translators (README: Weblate): PostgreSQL, Redis and Weblate on 127.0.0.1, state in .weblate/
+weblate: $(STAMP)
+	./scripts/weblate/up
+
+weblate-down:
+	./scripts/weblate/down
+
+# the Weblate round trip against that Weblate (after `make weblate`)
+test-weblate: $(STAMP)
+	$(BIN)/python -m pytest -m weblate -v
 
 bench: $(STAMP)
 	-$(BIN)/python -m benchmarks.bench_mt  # each prints PASS or FAIL; all run
@@ -56,4 +67,4 @@ bench: $(STAMP)
 	-$(BIN)/python -m benchmarks.bench_workers --items 20  # the README's figures: --items 200 (about an hour)
 
 clean:
-	rm -rf $(VENV) .prefect .tarjama .pytest_cache
+	rm -rf $(VENV) .prefect .tarjama .pytest_cache  # .weblate/ stays: `make weblate-down`, then remove it by hand

@@ -7,10 +7,10 @@ import sys
 
 import typer
 
-from cli import drafting, loop, review, workbench
+from cli import drafting, loop, review, weblate, workbench
 from cli.app import app
 
-COMMAND_GROUPS = (drafting, review, loop, workbench)  # importing a group registers its commands on ``app``
+COMMAND_GROUPS = (drafting, review, loop, workbench, weblate)  # importing a group registers its commands on ``app``
 
 
 EXIT_AT_ONCE = ("approve", "request-changes", "translate")

@@ -171,11 +171,35 @@ class InboxWatcher:
                     log.warning("inbox watcher: %s", exc)
 
 
+def _sync_weblate(workspace: Workspace, settings: Settings, stop: threading.Event) -> None:
+    from operations.weblate_sync import sync
+    from tarjama.context import Context
+
+    refused: dict[tuple[str, str], str] = {}
+    last_error = ""
+    while True:
+        try:
+            for line in sync(Context(workspace, settings), refused).lines():
+                if line != "nothing to sync":
+                    log.warning("weblate: %s", line)
+            last_error = ""
+        except TarjamaError as exc:  # Weblate down, a merge to do by hand: said once, tried again every round
+            if str(exc) != last_error:
+                log.warning("weblate: %s", exc)
+            last_error = str(exc)
+        if stop.wait(settings.weblate.sync_seconds):
+            return
+
+
 def start_watchers(workspace: Workspace, settings: Settings, stop: threading.Event) -> list[threading.Thread]:
-    """The inbox and review watchers, in daemon threads until ``stop`` is set."""
+    """The inbox and review watchers (and the Weblate sync where ``[weblate] url`` is set), in daemon threads
+    until ``stop`` is set."""
     threads = [threading.Thread(target=_watch_reviews, args=(workspace, settings.review.watch_seconds, stop),
                                 name="reviews", daemon=True),
                threading.Thread(target=InboxWatcher(workspace, settings).run, args=(stop,), name="inbox", daemon=True)]
+    if settings.weblate.url:
+        threads.append(threading.Thread(target=_sync_weblate, args=(workspace, settings, stop), name="weblate",
+                                        daemon=True))
     for thread in threads:
         thread.start()
     return threads

@@ -96,7 +96,43 @@ def parse_catalog(path: Path, data: bytes) -> polib.POFile:
             raise _broken(path, entry.linenum, f"duplicate entry {entry.msgctxt or entry.msgid[:30]!r} "
                                                f"(first at line {seen[key]})")
         seen[key] = entry.linenum
+    _remember_lines(po, text)
     return po
+
+
+def _remember_lines(po: polib.POFile, text: str) -> None:
+    """Keep each entry's lines as the file has them, for :func:`render_catalog` to write back while the entry is
+    unchanged. Weblate (translate-toolkit) wraps at 77 characters where gettext fills 79 columns, and Poedit or a
+    text editor may write other layouts: re-wrapping what tarjama did not change would put every other tool's
+    lines into git diffs. Kept only where each blank-line-separated block of the file is one entry (and the
+    first, the header): a file laid out any other way is rewritten whole in gettext's layout, as before."""
+    lines = text.split("\n")
+    blocks: list[tuple[int, int]] = []
+    start = None
+    for number, line in enumerate(lines):
+        if line.strip() and start is None:
+            start = number
+        elif not line.strip() and start is not None:
+            blocks.append((start, number))
+            start = None
+    if start is not None:
+        blocks.append((start, len(lines)))
+    block_of = {number: index for index, (first, end) in enumerate(blocks) for number in range(first, end)}
+    owners: dict[int, polib.POEntry] = {}
+    for entry in po:
+        index = block_of.get((entry.linenum or 0) - 1)
+        if index is None or index in owners:
+            return
+        owners[index] = entry
+    header = [index for index in range(len(blocks)) if index not in owners]
+    if header not in ([], [0]) or (header and 'msgid ""' not in lines[blocks[0][0]:blocks[0][1]]):
+        return
+    for index, entry in owners.items():
+        first, end = blocks[index]
+        entry.__dict__[_MEMO] = (_render_key(entry), "\n".join(lines[first:end]) + "\n")
+    if header:
+        first, end = blocks[0]
+        po.__dict__[_HEADER_MEMO] = (_header_key(po), "\n".join(lines[first:end]) + "\n")
 
 
 def _broken(path: Path, line: int | None, reason: str) -> CatalogError:
@@ -125,6 +161,8 @@ def clone(po: polib.POFile) -> polib.POFile:
     """A private copy to change (entries hold only strings besides these lists and dicts)."""
     new = polib.POFile(wrapwidth=po.wrapwidth, encoding=po.encoding, check_for_duplicates=False)
     new.header, new.metadata, new.metadata_is_fuzzy = po.header, dict(po.metadata), po.metadata_is_fuzzy
+    if _HEADER_MEMO in po.__dict__:
+        new.__dict__[_HEADER_MEMO] = po.__dict__[_HEADER_MEMO]
     twins = []
     for entry in po:
         twin = object.__new__(type(entry))  # copy.copy goes through __reduce_ex__: six times slower here
@@ -138,12 +176,22 @@ def clone(po: polib.POFile) -> polib.POFile:
 _RENDERED: LRUCache = LRUCache(maxsize=50_000)
 _RENDERED_LOCK = threading.Lock()
 _MEMO = "_tarjama_rendered"  # (key, text) kept on the entry itself; a clone carries it along
+_HEADER_MEMO = "_tarjama_header_lines"  # (key, text): the header's lines as read
 
 
 def render_catalog(po: polib.POFile) -> str:
-    """The catalog's text in gettext's layout; unchanged entries reuse their rendering (about 0.3 ms each
-    with libunistring's line breaking: the desk saves a 300-segment catalog many times a minute)."""
-    return render_po(po, [_rendered(entry) for entry in ordered_entries(po)])
+    """The catalog's text: entries changed here in gettext's layout, unchanged ones as the file had them
+    (:func:`_remember_lines`); renderings are reused (about 0.3 ms each with libunistring's line breaking:
+    the desk saves a 300-segment catalog many times a minute)."""
+    entries = [_rendered(entry) for entry in ordered_entries(po)]
+    memo = po.__dict__.get(_HEADER_MEMO)
+    if memo is not None and memo[0] == _header_key(po):
+        return "\n".join([memo[1], *entries])
+    return render_po(po, entries)
+
+
+def _header_key(po: polib.POFile) -> tuple:
+    return po.header, tuple(po.metadata.items()), po.metadata_is_fuzzy
 
 
 def warm_render(po: polib.POFile | None) -> None:
@@ -155,11 +203,16 @@ def warm_render(po: polib.POFile | None) -> None:
         po.__dict__["_tarjama_warm"] = True
 
 
+def _render_key(entry: polib.POEntry) -> tuple:
+    """Everything of an entry that its text shows: an entry with the same key is written the same."""
+    return (entry.obsolete, entry.msgctxt, entry.msgid, entry.msgid_plural, entry.msgstr,
+            tuple(sorted(entry.msgstr_plural.items())), tuple(entry.flags), entry.comment, entry.tcomment,
+            tuple(tuple(o) for o in entry.occurrences), entry.previous_msgctxt, entry.previous_msgid,
+            entry.previous_msgid_plural)
+
+
 def _rendered(entry: polib.POEntry) -> str:
-    key = (entry.obsolete, entry.msgctxt, entry.msgid, entry.msgid_plural, entry.msgstr,
-           tuple(sorted(entry.msgstr_plural.items())), tuple(entry.flags), entry.comment, entry.tcomment,
-           tuple(tuple(o) for o in entry.occurrences), entry.previous_msgctxt, entry.previous_msgid,
-           entry.previous_msgid_plural)
+    key = _render_key(entry)
     memo = entry.__dict__.get(_MEMO)
     if memo is not None and memo[0] == key:
         return memo[1]

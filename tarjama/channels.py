@@ -14,15 +14,18 @@ class Channel(StrEnum):
     DESK = "desk"
     CLI = "cli"
     PREFECT_UI = "prefect-ui"
+    WEBLATE = "weblate"  # every string of a language approved in Weblate, read from its API with tarjama's token
 
     @property
     def authenticated(self) -> bool:
-        """Only the desk knows who its reviewer is (a login); a name typed elsewhere is taken as given."""
-        return self is Channel.DESK
+        """The desk and Weblate know who their reviewer is (a login); a name typed elsewhere is taken as given."""
+        return self in (Channel.DESK, Channel.WEBLATE)
 
     def describe(self) -> str:
         """How the reviewer's name was obtained, for status lines and provenance."""
-        if self.authenticated:
+        if self is Channel.DESK:
             return "authenticated in the review desk"
+        if self is Channel.WEBLATE:
+            return "a Weblate account that approved every string, read from Weblate's API"
         where = "the CLI" if self is Channel.CLI else "the Prefect UI"
         return f"name given through {where}, not verified"

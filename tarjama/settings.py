@@ -182,6 +182,17 @@ class NotifySettings(_Section):
     ui_url: str | None = Field(None, description="the Prefect UI as operators reach it (default: from the API URL)")
 
 
+class WeblateSettings(_Section):
+    """Weblate as the translators' editor (``[weblate]``; off until ``url`` is set), synced by ``tarjama watch``."""
+
+    url: str | None = Field(None, description="Weblate's address, e.g. http://127.0.0.1:8700 (TARJAMA_WEBLATE_URL)")
+    token: SecretStr | None = Field(None, description="API token of the Weblate account tarjama acts as "
+                                                      "(TARJAMA_WEBLATE_TOKEN; the shared secret)")
+    project: str = Field("tarjama", description="the Weblate project holding one component per item")
+    push_branch: str = Field("weblate", description="the workspace's branch Weblate pushes translators' work to")
+    sync_seconds: float = Field(30.0, gt=0, description="seconds between two syncs in `tarjama watch`")
+
+
 class SiteSettings(_Section):
     """Published pages (``[site]``)."""
 
@@ -207,6 +218,7 @@ class Settings(BaseSettings):
     workers: WorkersSettings = WorkersSettings()
     notify: NotifySettings = NotifySettings()
     site: SiteSettings = SiteSettings()
+    weblate: WeblateSettings = WeblateSettings()
     google: ProviderConfig = ProviderConfig()
     mymemory: ProviderConfig = ProviderConfig()
     libre: ProviderConfig = ProviderConfig()
