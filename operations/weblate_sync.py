@@ -2,11 +2,11 @@
 
 One sync (``tarjama weblate sync``, and every ``[weblate] sync_seconds`` in ``tarjama watch``):
 
-1. Weblate commits its translators' work and pushes it to the workspace's ``weblate`` branch; tarjama merges
+1. tarjama commits the catalogs it changed (new drafts, a reviewer's edits in the desk).
+2. Weblate commits its translators' work and pushes it to the workspace's ``weblate`` branch; tarjama merges
    that branch into the checked-out one, holding the lock of every catalog the merge changes (a run or the
-   desk writing one waits, so neither side's edit is lost).
-2. tarjama commits the catalogs it changed (new drafts, a reviewer's edits in the desk) and asks Weblate to
-   pull; Weblate's component discovery then adds a component for each new item.
+   desk writing one waits, so neither side's edit is lost), and asks Weblate to pull; its component
+   discovery then adds a component for each new item.
 3. A language whose every string is approved in Weblate, and which waits for a decision in tarjama, becomes
    an approval request: the Weblate account that approved it as reviewer, ``weblate`` as channel. It is
    checked and decided like any other (the catalog and QA can refuse it).
@@ -138,13 +138,13 @@ def catalogs_locked(workspace: Workspace, paths: list[str]) -> Iterator[None]:
 
 
 def merge_translators_work(workspace: Workspace, settings: WeblateSettings, api: WeblateApi) -> list[str]:
-    """Weblate commits and pushes; the pushed branch is merged here. The catalogs the merge changed."""
+    """Weblate commits and pushes; the pushed branch is merged here (tarjama's own catalogs committed first, by
+    :func:`sync`: git merges only into a clean tree). The catalogs the merge changed."""
     api.repository("commit")
     api.repository("push")
     branch = settings.push_branch
     if git(workspace, "rev-parse", "--verify", "-q", f"refs/heads/{branch}", check=False).returncode != 0:
         return []  # Weblate has pushed nothing yet
-    commit_catalogs(workspace, "tarjama: catalogs before merging Weblate's")
     changed = git(workspace, "diff", "--name-only", f"HEAD...{branch}", "--", "translations").stdout.split()
     if not changed:
         return []
@@ -197,8 +197,8 @@ def sync(ctx: Context, seen: dict[tuple[str, str], str] | None = None) -> SyncRe
     check_repository(ctx.workspace)
     report = SyncReport()
     with WeblateApi(settings) as api:
-        report.merged = merge_translators_work(ctx.workspace, settings, api)
         report.committed = commit_catalogs(ctx.workspace, "tarjama: drafts and edits for Weblate")
+        report.merged = merge_translators_work(ctx.workspace, settings, api)
         if report.committed or report.merged:
             api.repository("pull")
         propose_approvals(ctx, api, report, {} if seen is None else seen)
