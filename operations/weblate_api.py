@@ -18,7 +18,6 @@ from tarjama.settings import WeblateSettings
 
 TIMEOUT = httpx.Timeout(120.0, connect=5.0)  # Weblate runs its tasks in the request (the recipe): a pull can take a while
 APPROVED = 36  # ActionEvents.APPROVE: "Translation approved"
-APPROVED_STATE = 30  # StringState.STATE_APPROVED
 
 
 class WeblateError(TarjamaError):
@@ -75,10 +74,10 @@ class WeblateApi:
                                f"{response.text[:300]}")
         return response.json() if response.content else {}
 
-    def _pages(self, path: str, params: dict[str, Any] | None = None) -> list[dict]:
+    def _pages(self, path: str) -> list[dict]:
         results, page = [], 1
         while True:
-            body = self._call("GET", path, params={**(params or {}), "page": page}) or {}
+            body = self._call("GET", path, params={"page": page}) or {}
             results += body.get("results", [])
             if not body.get("next"):
                 return results
@@ -114,17 +113,13 @@ class WeblateApi:
         return bool(body and body.get("result"))
 
     # each language's state
-    def language_stats(self, component: str) -> list[LanguageStats]:
-        rows = self._pages(f"components/{self.project}/{component}/translations/")
-        stats = []
-        for row in rows:
-            if row.get("is_source"):
-                continue
-            counts = self._call("GET", f"translations/{self.project}/{component}/{row['language_code']}/statistics/")
-            counts = counts or {}
-            stats.append(LanguageStats(component, row["language_code"], counts.get("total", 0),
-                                       counts.get("translated", 0), counts.get("approved", 0), counts.get("fuzzy", 0)))
-        return stats
+    def language_stats(self, component: str, lang: str) -> LanguageStats | None:
+        """How Weblate counts one language's strings; None when the component has no such language."""
+        counts = self._call("GET", f"translations/{self.project}/{component}/{lang}/statistics/")
+        if counts is None:
+            return None
+        return LanguageStats(component, lang, counts.get("total", 0), counts.get("translated", 0),
+                             counts.get("approved", 0), counts.get("fuzzy", 0))
 
     def approver(self, component: str, lang: str) -> str | None:
         """The Weblate account that approved the language's latest string (its changes, newest first)."""

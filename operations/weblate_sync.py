@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from operations.delivery import submit_decision
-from operations.weblate_api import LanguageStats, WeblateApi, WeblateError
+from operations.weblate_api import LanguageStats, WeblateApi
 from tarjama.catalog_store import catalog_lock
 from tarjama.channels import Channel
 from tarjama.context import Context
@@ -38,10 +37,9 @@ from tarjama.review.state import item_review
 from tarjama.settings import WeblateSettings
 from tarjama.workspace import Workspace
 
-log = logging.getLogger("tarjama.weblate")
-
 DISCOVERY = "weblate.discovery.discovery"
 CATALOG_PATTERN = r"translations/(?P<component>[^/]*)/(?P<language>[^/.]*)\.po"
+CATALOGS = ":(glob)translations/*/*.po"  # what tarjama commits: the catalogs, never a file staged by someone else
 COMMITTER = ["-c", "user.name=tarjama", "-c", "user.email=tarjama@localhost"]
 MERGE_LOCK_TIMEOUT = 60.0
 
@@ -120,8 +118,8 @@ def commit_catalogs(workspace: Workspace, message: str) -> list[str]:
     """Commit every catalog that differs from the last commit (new drafts, desk edits); the paths committed."""
     if not any(workspace.translations.glob("*/*.po")):
         return []
-    git(workspace, "add", "--", ":(glob)translations/*/*.po")
-    staged = git(workspace, "diff", "--cached", "--name-only", "--", "translations").stdout.split()
+    git(workspace, "add", "--", CATALOGS)
+    staged = git(workspace, "diff", "--cached", "--name-only", "--", CATALOGS).stdout.split()  # nothing else staged
     if staged:
         git(workspace, "commit", "-q", "-m", message, "--", *staged)
     return staged
@@ -165,10 +163,9 @@ def propose_approvals(ctx: Context, api: WeblateApi, report: SyncReport, seen: d
         slug = component["slug"]
         if not ctx.workspace.item_dir(slug).exists():
             continue
-        review = item_review(ctx.workspace, slug)
-        waiting = set(review.waiting_langs())
-        for stats in api.language_stats(slug):
-            if stats.lang in waiting and stats.all_approved:
+        for lang in item_review(ctx.workspace, slug).waiting_langs():  # Weblate is asked only about these
+            stats = api.language_stats(slug, lang)
+            if stats is not None and stats.all_approved:
                 _propose(ctx, api, stats, report, seen)
 
 
@@ -203,6 +200,3 @@ def sync(ctx: Context, seen: dict[tuple[str, str], str] | None = None) -> SyncRe
             api.repository("pull")
         propose_approvals(ctx, api, report, {} if seen is None else seen)
     return report
-
-
-__all__ = ["SyncReport", "WeblateError", "commit_catalogs", "connect", "sync"]
