@@ -15,18 +15,26 @@ from enum import StrEnum
 from tarjama.workspace import Workspace
 
 LOCAL_API_URL = "http://127.0.0.1:4200/api"
+LATE_AFTER_SECONDS = 900
+"""When a Prefect server marks a scheduled run Late (Prefect's 15 s; ``PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS``,
+for the servers tarjama starts and in the README's for yours). A burst waits on the pool's limit for minutes, which
+is not lateness: at 15 s every queued run of a 200-item burst was marked Late, and on SQLite the server's attempts
+failed on write conflicts 4,871 times in 4 minutes, each an ERROR with its traceback, doubling the server's CPU
+(bench_workers: 0.76 s of orchestration per item instead of 1.37). A stopped worker still shows within 90 s: the
+pool turns "not ready"."""
 QUIET_PREFECT = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
 """For a flow run inside a CLI command: its logs still reach the API (the UI shows them), not the terminal."""
 
 
 def prefect_env(workspace: Workspace) -> dict[str, str]:
-    """The variables tarjama sets for Prefect (telemetry off, home in the workspace)."""
+    """The variables tarjama sets for Prefect (telemetry off, home in the workspace, a burst not "late")."""
     return {
         "PREFECT_HOME": str(workspace.prefect_home),
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
         "PREFECT_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": str(LATE_AFTER_SECONDS),
     }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ TRANSIENT = (httpx.ReadTimeout, httpx.PoolTimeout, httpx.ConnectTimeout, httpx.R
              httpx.RemoteProtocolError, httpx.LocalProtocolError)
 LONGEST_WAIT = 30.0
 BULK_LIMIT = 100  # runs per request on Prefect's create_flow_run/bulk route (its own limit)
+REFUSED_BULK = 10  # runs per request when a bulk was refused for a conflicting write (RunApi.create_runs)
+BULK_TRIES = 6
+LOCKED = "database is locked"  # how a Prefect server on SQLite words a write conflict in a bulk's answer
 
 
 class _Busy(Exception):
@@ -163,18 +167,35 @@ class RunApi:
                     ) -> list[str | None] | None:
         """Scheduled runs of the deployment, ``(parameters, name, idempotency_key)`` each, in one transaction per
         :data:`BULK_LIMIT` (Prefect's bulk route): each one's id (the run made earlier with its key, if any), or
-        None where the server refused that one; None when the server has no bulk route (before Prefect 3.9)."""
-        ids: list[str | None] = []
-        for start in range(0, len(runs), BULK_LIMIT):
-            body = [{"parameters": parameters, "name": name, "idempotency_key": key,
-                     "state": {"type": "SCHEDULED", "name": "Scheduled"}}
-                    for parameters, name, key in runs[start:start + BULK_LIMIT]]
-            response = self._post(f"deployments/{deployment_id}/create_flow_run/bulk", body)
-            if response.status_code in (404, 405) and not ids:
-                return None
-            self._raise_for(response)
-            ids += [str(result["flow_run_id"]) if result.get("status") == "CREATED" and result.get("flow_run_id")
-                    else None for result in response.json().get("results", [])]
+        None where the server refused that one; None when the server has no bulk route (before Prefect 3.9).
+
+        A Prefect server on SQLite refuses a whole bulk the moment another write lands between its first read
+        and its first write (a deferred transaction: "database is locked", every run of it), which a burst's
+        second hundred meets as soon as the first hundred run. Those are asked again in bulks of
+        :data:`REFUSED_BULK` (a refusal then costs the server ten runs' work, not a hundred), up to
+        :data:`BULK_TRIES` times; created one at a time instead, 100 runs took 386 requests and 4 minutes."""
+        ids: list[str | None] = [None] * len(runs)
+        waiting = list(range(len(runs)))
+        for attempt in range(BULK_TRIES):
+            size = BULK_LIMIT if attempt == 0 else REFUSED_BULK
+            refused: list[int] = []
+            for start in range(0, len(waiting), size):
+                chunk = waiting[start:start + size]
+                body = [{"parameters": runs[i][0], "name": runs[i][1], "idempotency_key": runs[i][2],
+                         "state": {"type": "SCHEDULED", "name": "Scheduled"}} for i in chunk]
+                response = self._post(f"deployments/{deployment_id}/create_flow_run/bulk", body)
+                if response.status_code in (404, 405) and attempt == 0 and start == 0:
+                    return None
+                self._raise_for(response)
+                for index, result in zip(chunk, response.json().get("results", []), strict=False):  # short: rest one by one
+                    if result.get("status") == "CREATED" and result.get("flow_run_id"):
+                        ids[index] = str(result["flow_run_id"])
+                    elif LOCKED in str(result.get("error") or ""):
+                        refused.append(index)
+            if not refused:
+                break
+            waiting = refused
+            time.sleep(random.uniform(0.05, 0.25))  # the next write lands elsewhere than between our read and write
         return ids
 
     def runs_by_id(self, run_ids: Iterable[str]) -> dict[str, Run]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.names import DEPLOYMENT, FLOW_NAME
+from operations.handover import HANDOVER
 from operations.run_api import LIVE, RETRIED, SETTLED, Run, RunApi
 from tarjama.errors import TarjamaError
 from tarjama.run_request import RunRequest
@@ -90,8 +91,9 @@ def start_item_runs(api: RunApi, workspace: Workspace, starts: Sequence[ItemStar
         error = TarjamaError(f"the Prefect server has no deployment {DEPLOYMENT}: start `tarjama serve` (or "
                              "`tarjama deploy` and workers)")
         return [error for _ in starts]
-    ids = api.create_runs(str(found["id"]), [
-        (s.parameters, s.name, item_key(workspace, s.source_path, s.digest, s.parameters)) for s in starts])
+    with HANDOVER.held():  # a worker in this process starts none of them before all are created
+        ids = api.create_runs(str(found["id"]), [
+            (s.parameters, s.name, item_key(workspace, s.source_path, s.digest, s.parameters)) for s in starts])
     made = api.runs_by_id(i for i in ids if i) if ids else {}
     results: list[Run | TarjamaError] = []
     for index, start in enumerate(starts):

@@ -45,7 +45,9 @@ from prefect.runner._process_manager import ProcessHandle
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings, get_current_settings
 from prefect.workers.process import ProcessJobConfiguration, ProcessVariables, ProcessWorker, ProcessWorkerResult
 
+from operations.handover import HANDOVER
 from operations.pool_events import PollsOnEvents
+from operations.recent_reads import RecentReads, remember_related
 from operations.run_labels import RunLabeller
 
 if TYPE_CHECKING:
@@ -95,8 +97,9 @@ def remembered_logging_config(load: Callable[[Path], dict[str, Any]]) -> Callabl
     return load_logging_config
 
 
-def run_engine(flow_run_id: str, env: dict[str, str], cwd: str) -> None:
-    """In the forked child: become the process ``python -m prefect.engine`` would have been, then run it."""
+def run_engine(flow_run_id: str, env: dict[str, str], cwd: str, known: dict[str, Any] | None = None) -> None:
+    """In the forked child: become the process ``python -m prefect.engine`` would have been, then run it
+    (``known``: the objects its worker just read, which its events name; :mod:`operations.recent_reads`)."""
     os.environ.clear()
     os.environ.update(env)
     sys.path[:] = [os.path.abspath(entry) for entry in sys.path]  # "" meant the worker's folder, not the run's
@@ -106,6 +109,7 @@ def run_engine(flow_run_id: str, env: dict[str, str], cwd: str) -> None:
 
     prefect.context.refresh_global_settings_context()  # the run's own settings, not the fork server's
     setup_logging(incremental=False)
+    remember_related(known or {})
     sys.argv = ["prefect.engine", flow_run_id]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*found in sys.modules.*", category=RuntimeWarning)
@@ -147,10 +151,12 @@ class ForkedEngineStarter:
     The environment is built as Prefect's ``EngineCommandStarter`` builds it: the job's, then the worker's
     Prefect settings, then the run's identity and control-channel session."""
 
-    def __init__(self, *, cwd: Path, env: dict[str, str | None], control_channel: ControlChannel | None) -> None:
+    def __init__(self, *, cwd: Path, env: dict[str, str | None], control_channel: ControlChannel | None,
+                 known: dict[str, Any] | None = None) -> None:
         self._cwd = cwd
         self._env = env
         self._control_channel = control_channel
+        self._known = known or {}
 
     def environment(self, flow_run: FlowRun) -> dict[str, str]:
         env: dict[str, str | None] = {**RUN_DEFAULTS, **os.environ, **self._env}
@@ -167,7 +173,7 @@ class ForkedEngineStarter:
     async def start(self, flow_run: FlowRun,
                     task_status: anyio.abc.TaskStatus[ProcessHandle] = anyio.TASK_STATUS_IGNORED) -> None:
         env = self.environment(flow_run)
-        process = fork_server().Process(target=run_engine, args=(str(flow_run.id), env, str(self._cwd)),
+        process = fork_server().Process(target=run_engine, args=(str(flow_run.id), env, str(self._cwd), self._known),
                                         name=f"flow-run-{flow_run.id}", daemon=False)
         try:
             await anyio.to_thread.run_sync(process.start)  # the first start launches the fork server
@@ -196,9 +202,11 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
     _executors: FlowRunExecutorContext | None = None
     _labeller: RunLabeller | None = None
     _no_retries: Settings | None = None
+    _reads: RecentReads | None = None
 
     async def setup(self) -> None:
         await super().setup()
+        self._reads = RecentReads(self.client)
         await anyio.to_thread.run_sync(fork_server)  # its imports while the worker polls, not in the first run
         self._in_flight = 0
         self._drained = anyio.Event()
@@ -227,6 +235,10 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
         assert self._listening is not None
         with self._listening:
             await self.listen()
+
+    async def _submit_run(self, flow_run: FlowRun) -> None:
+        await HANDOVER.wait_open()  # a burst being handed over in this process first (operations.handover)
+        await super()._submit_run(flow_run)
 
     async def _give_worker_labels_to_flow_run(self, flow_run_id: UUID) -> None:
         """Prefect's worker awaits this PATCH before it starts a run, with its client's retries of a busy server's
@@ -277,9 +289,10 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
     async def _run_forked(self, ctx: FlowRunExecutorContext, flow_run: FlowRun,
                           configuration: ProcessJobConfiguration, folder: AbstractContextManager[str | Path],
                           task_status: anyio.abc.TaskStatus[int]) -> ProcessWorkerResult:
+        known = await self._reads.related(flow_run, self._work_pool) if self._reads is not None else {}
         with folder as working_dir:
             starter = ForkedEngineStarter(cwd=Path(working_dir).resolve(), env=configuration.env,
-                                          control_channel=ctx.control_channel)
+                                          control_channel=ctx.control_channel, known=known)
             executor = ctx.create_executor(flow_run, starter, resolve_flow=load_flow_from_flow_run,
                                            propose_submitting=False)
             execution: FlowRunExecutionResult | None = None

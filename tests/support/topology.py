@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from operations.prefect_env import LATE_AFTER_SECONDS
 from operations.stack import Child
 from tests.conftest import free_port
 from tests.support.waiting import wait_for
@@ -71,6 +72,7 @@ def topology_env(home: Path, api_port: int, database: str | None, poll: str | No
            "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true", "PREFECT_CLIENT_CSRF_SUPPORT_ENABLED": "true",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "PREFECT_UI_ENABLED": "false",
            "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
+           "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": str(LATE_AFTER_SECONDS),  # as the README says
            "PREFECT_API_REQUEST_TIMEOUT": "120", "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "1"}
     if poll is not None:
         env.update({"PREFECT_WORKER_QUERY_SECONDS": poll, "PREFECT_WORKER_PREFETCH_SECONDS": poll})
