@@ -46,7 +46,8 @@ class _Memo:
         return answer
 
     def last(self, object_id: Any) -> Any:
-        """The latest answer for this id, however old (None if never read)."""
+        """The answer of the latest read of this id still kept, a read older than the window being dropped at the
+        next read (None if none is kept): for a run, the worker's reads for that run a moment ago."""
         known = self._answers.get(str(object_id))
         return known[1] if known else None
 
