@@ -41,8 +41,9 @@ class _Memo:
         if known is not None and time.monotonic() - known[0] < self._seconds:
             return known[1]
         answer = await self._read(object_id)
-        self._answers = {k: v for k, v in self._answers.items() if time.monotonic() - v[0] < self._seconds}
-        self._answers[key] = (time.monotonic(), answer)
+        now = time.monotonic()
+        self._answers = {k: v for k, v in self._answers.items() if now - v[0] < self._seconds}
+        self._answers[key] = (now, answer)
         return answer
 
     def last(self, object_id: Any) -> Any:
