@@ -17,7 +17,7 @@ import pytest
 
 from operations.stack import Child
 from tests.conftest import burst_item, free_port, make_workspace
-from tests.support.fake_service import FakeService
+from tests.support.chat import ChatWebhook
 from tests.support.mt_servers import LoopbackMTServer
 from tests.support.processes import descendants
 from tests.support.topology import (
@@ -33,17 +33,6 @@ from tests.support.waiting import wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 ITEMS = 6  # more than [workers] drafting (4): some wait for a slot while the first worker's die
 QUOTA = 2  # LibreTranslate requests in flight, both workers together
-
-
-class ChatWebhook(FakeService):
-    """An incoming webhook as Slack and Mattermost run one: it takes {"text": ...} and says ok."""
-
-    def handle(self, request):
-        return 200, {"ok": True}, {}
-
-    def texts(self) -> list[str]:
-        with self._lock:
-            return [r["body"]["text"] for r in self.requests if isinstance(r["body"], dict) and "text" in r["body"]]
 
 
 def prefect_client(env: dict[str, str]):
