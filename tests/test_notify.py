@@ -17,6 +17,8 @@ from pydantic import SecretStr
 from tests.support.chat import ChatWebhook
 from tests.support.waiting import wait_for
 
+pytestmark = pytest.mark.prefect_objects  # the unit tests call Prefect's blocks
+
 # what a real item's text can hold: quotes, a newline, Arabic, a template's braces, markup
 TRICKY = 'نزوح "آلاف" الأسر\nfrom {{ body }} & <b>Gaza</b> \\ {% raw %}'
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from operations import recent_reads
 from operations.recent_reads import RecentReads, remember_related
+
+pytestmark = pytest.mark.prefect_objects  # some tests here import Prefect
 
 
 class CountingClient:

@@ -13,6 +13,8 @@ import pytest
 
 from operations.run_labels import RunLabeller
 
+pytestmark = pytest.mark.prefect_objects  # the logging test imports Prefect
+
 
 def _refusal(status: int) -> httpx.HTTPStatusError:
     request = httpx.Request("PATCH", "http://127.0.0.1/api/flow_runs/x/labels")
