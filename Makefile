@@ -37,10 +37,11 @@ test: $(STAMP) lint
 	./scripts/system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not weblate"
 
-# the unit tier: no Prefect server, no subprocess stack, no browser, no corpus-wide rates (under 20 s quiet); three
+# the unit tier: no Prefect server, no subprocess stack, no browser, no corpus-wide rates (about 20 s quiet); three
 # processes on two cores, a module each at a time (the modules that import Prefect together, in one): part of the
 # tier is waiting on a subprocess or a timeout, which a third process fills (2026-12-07, 455 tests: 16.6 s quiet,
-# 21.1 s with a core kept busy; 23.2 s quiet when each of those modules imported Prefect in its own process)
+# 21.1 s with a core kept busy; 23.2 s quiet when each of those modules imported Prefect in its own process; later
+# that day 17.7-18.9 s quiet, and 466 tests 19.2-20.4 s quiet, 24.7 s with a core busy)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration and not corpus and not weblate" -q -n 3 --dist loadgroup
 

@@ -15,7 +15,8 @@ import prefect.context
 import prefect.logging.configuration as logging_configuration
 
 from flows.translate_article import translate_article
-from operations.warm_worker import RUN_DEFAULTS, remembered_logging_config
+from operations import fork_caches
+from operations.warm_worker import RUN_DEFAULTS
 from tarjama.warm import warm_up
 
 __all__ = ["translate_article"]
@@ -31,5 +32,5 @@ warm_up()
 for name, value in RUN_DEFAULTS.items():
     os.environ.setdefault(name, value)
 prefect.context.refresh_global_settings_context()
-logging_configuration.load_logging_config = remembered_logging_config(logging_configuration.load_logging_config)
-logging_configuration.setup_logging()  # loads it once, here: every forked run with the same settings reuses it
+fork_caches.install()  # what each run would redo: its logging configuration, TLS contexts, CSRF handshakes
+logging_configuration.setup_logging()  # loads it once, here: a forked run whose logging settings are these reuses it

@@ -20,7 +20,6 @@ process.
 
 from __future__ import annotations
 
-import copy
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
@@ -30,7 +29,6 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -45,6 +43,7 @@ from prefect.runner._process_manager import ProcessHandle
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings, get_current_settings
 from prefect.workers.process import ProcessJobConfiguration, ProcessVariables, ProcessWorker, ProcessWorkerResult
 
+from operations.fork_caches import CSRF, CsrfSeed
 from operations.handover import HANDOVER
 from operations.pool_events import PollsOnEvents
 from operations.recent_reads import RecentReads, remember_related
@@ -81,25 +80,11 @@ def fork_server() -> multiprocessing.context.ForkServerContext:
         return _fork_server
 
 
-def remembered_logging_config(load: Callable[[Path], dict[str, Any]]) -> Callable[[Path], dict[str, Any]]:
-    """Prefect's ``load_logging_config``, remembering its last answer: the fork server loads the configuration
-    once and a forked run whose settings and ``PREFECT_LOGGING_*`` variables are the fork server's gets a copy
-    (loading it templates the YAML with every setting as a variable: 60 ms of CPU per run here). Installed in the
-    fork server only (:mod:`operations.fork_preload`): a monkeypatch, since Prefect offers no cache for it."""
-    last: list[tuple[tuple[Path, Settings, dict[str, str]], dict[str, Any]]] = []
-
-    def load_logging_config(path: Path) -> dict[str, Any]:
-        key = (path, get_current_settings(), {k: v for k, v in os.environ.items() if k.startswith("PREFECT_LOGGING_")})
-        if not last or last[0][0] != key:
-            last[:] = [(key, load(path))]
-        return copy.deepcopy(last[0][1])  # dictConfig consumes the dicts it is given
-
-    return load_logging_config
-
-
-def run_engine(flow_run_id: str, env: dict[str, str], cwd: str, known: dict[str, Any] | None = None) -> None:
+def run_engine(flow_run_id: str, env: dict[str, str], cwd: str, known: dict[str, Any] | None = None,
+               csrf: CsrfSeed | None = None) -> None:
     """In the forked child: become the process ``python -m prefect.engine`` would have been, then run it
-    (``known``: the objects its worker just read, which its events name; :mod:`operations.recent_reads`)."""
+    (``known``: the objects its worker just read, which its events name, :mod:`operations.recent_reads`;
+    ``csrf``: its worker's CSRF token, :mod:`operations.fork_caches`)."""
     os.environ.clear()
     os.environ.update(env)
     sys.path[:] = [os.path.abspath(entry) for entry in sys.path]  # "" meant the worker's folder, not the run's
@@ -110,6 +95,7 @@ def run_engine(flow_run_id: str, env: dict[str, str], cwd: str, known: dict[str,
     prefect.context.refresh_global_settings_context()  # the run's own settings, not the fork server's
     setup_logging(incremental=False)
     remember_related(known or {})
+    CSRF.seed(csrf)
     sys.argv = ["prefect.engine", flow_run_id]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*found in sys.modules.*", category=RuntimeWarning)
@@ -152,11 +138,12 @@ class ForkedEngineStarter:
     Prefect settings, then the run's identity and control-channel session."""
 
     def __init__(self, *, cwd: Path, env: dict[str, str | None], control_channel: ControlChannel | None,
-                 known: dict[str, Any] | None = None) -> None:
+                 known: dict[str, Any] | None = None, csrf: CsrfSeed | None = None) -> None:
         self._cwd = cwd
         self._env = env
         self._control_channel = control_channel
         self._known = known or {}
+        self._csrf = csrf
 
     def environment(self, flow_run: FlowRun) -> dict[str, str]:
         env: dict[str, str | None] = {**RUN_DEFAULTS, **os.environ, **self._env}
@@ -173,8 +160,8 @@ class ForkedEngineStarter:
     async def start(self, flow_run: FlowRun,
                     task_status: anyio.abc.TaskStatus[ProcessHandle] = anyio.TASK_STATUS_IGNORED) -> None:
         env = self.environment(flow_run)
-        process = fork_server().Process(target=run_engine, args=(str(flow_run.id), env, str(self._cwd), self._known),
-                                        name=f"flow-run-{flow_run.id}", daemon=False)
+        process = fork_server().Process(target=run_engine, name=f"flow-run-{flow_run.id}", daemon=False,
+                                        args=(str(flow_run.id), env, str(self._cwd), self._known, self._csrf))
         try:
             await anyio.to_thread.run_sync(process.start)  # the first start launches the fork server
         except BaseException:
@@ -292,7 +279,8 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
         known = await self._reads.related(flow_run, self._work_pool) if self._reads is not None else {}
         with folder as working_dir:
             starter = ForkedEngineStarter(cwd=Path(working_dir).resolve(), env=configuration.env,
-                                          control_channel=ctx.control_channel, known=known)
+                                          control_channel=ctx.control_channel, known=known,
+                                          csrf=CsrfSeed.of(self.client._client))
             executor = ctx.create_executor(flow_run, starter, resolve_flow=load_flow_from_flow_run,
                                            propose_submitting=False)
             execution: FlowRunExecutionResult | None = None

@@ -1,19 +1,14 @@
 """The warm worker's labels on its runs: one request each, a busy server's refusal asked again once the burst is
-over (at most three times), anything else given up at once; and a forked run's logging configuration loaded
-once by the fork server, loaded again when a run's logging settings differ."""
+over (at most three times), anything else given up at once."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from uuid import UUID, uuid4
 
 import anyio
 import httpx
-import pytest
 
 from operations.run_labels import RunLabeller
-
-pytestmark = pytest.mark.prefect_objects  # the logging test imports Prefect
 
 
 def _refusal(status: int) -> httpx.HTTPStatusError:
@@ -60,32 +55,3 @@ def test_adding_after_close_is_a_run_without_labels_not_an_error() -> None:
     labeller = RunLabeller(lambda run_id: anyio.sleep(0))
     labeller.close()
     labeller.add(uuid4())
-
-
-@pytest.mark.parametrize("variable", ["PREFECT_LOGGING_LEVEL", "PREFECT_LOGGING_HANDLERS_API_LEVEL"])
-def test_logging_configuration_is_loaded_again_only_when_a_logging_setting_differs(
-        monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
-    import prefect.context
-
-    from operations.warm_worker import remembered_logging_config
-
-    loads: list[Path] = []
-
-    def load(path: Path) -> dict:
-        loads.append(path)
-        return {"version": 1, "handlers": {"console": {"class": "logging.StreamHandler"}}}
-
-    remembered = remembered_logging_config(load)
-    path = Path("logging.yml")
-    first = remembered(path)
-    first["handlers"]["console"].pop("class")  # as dictConfig does with what it is given
-    assert remembered(path)["handlers"]["console"] == {"class": "logging.StreamHandler"}  # a copy each time
-    assert len(loads) == 1
-    monkeypatch.setenv(variable, "DEBUG")
-    prefect.context.refresh_global_settings_context()
-    try:
-        remembered(path)
-        assert len(loads) == 2
-    finally:
-        monkeypatch.delenv(variable)
-        prefect.context.refresh_global_settings_context()

@@ -25,9 +25,11 @@ class Request(dict):
 class JsonAnswers(BaseHTTPRequestHandler):
     """A request handler that answers JSON: the stand-ins for Prefect's routes share it."""
 
-    def _answer(self, status: int, body: Any) -> None:
+    def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
