@@ -197,6 +197,14 @@ class SharedCsrfToken:
         return _add_csrf_headers
 
 
+def _api_certificates() -> str:
+    """The certificate file Prefect's clients verify the API against (as ``PrefectClient`` chooses it)."""
+    import certifi
+    from prefect.settings import PREFECT_API_SSL_CERT_FILE
+
+    return PREFECT_API_SSL_CERT_FILE.value() or certifi.where()
+
+
 def install() -> None:
     """All three, in this process (the fork server's: its forked runs inherit them)."""
     import prefect.client.base as client_base
@@ -205,6 +213,7 @@ def install() -> None:
 
     logging_configuration.load_logging_config = remembered_logging_config(logging_configuration.load_logging_config)
     orchestration.ssl = ssl_with_remembered_contexts()  # type: ignore[attr-defined]
+    orchestration.ssl.create_default_context(cafile=_api_certificates())  # made here, so that runs fork with it
     shared = CSRF
     client_base.PrefectHttpxAsyncClient._add_csrf_headers = shared.async_handshake(  # type: ignore[method-assign]
         client_base.PrefectHttpxAsyncClient._add_csrf_headers)
