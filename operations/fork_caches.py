@@ -205,6 +205,16 @@ def _api_certificates() -> str:
     return PREFECT_API_SSL_CERT_FILE.value() or certifi.where()
 
 
+def api_certificates_problem() -> str | None:
+    """Why Prefect's API clients cannot be made with the certificate file they verify against (None when they
+    can, or when verification is off), as the settings resolve it (a profile's included)."""
+    from prefect.settings import PREFECT_API_TLS_INSECURE_SKIP_VERIFY
+
+    from operations.prefect_env import certificate_file_problem
+
+    return None if PREFECT_API_TLS_INSECURE_SKIP_VERIFY.value() else certificate_file_problem(_api_certificates())
+
+
 def install() -> None:
     """All three, in this process (the fork server's: its forked runs inherit them)."""
     import prefect.client.base as client_base
@@ -213,7 +223,8 @@ def install() -> None:
 
     logging_configuration.load_logging_config = remembered_logging_config(logging_configuration.load_logging_config)
     orchestration.ssl = ssl_with_remembered_contexts()  # type: ignore[attr-defined]
-    orchestration.ssl.create_default_context(cafile=_api_certificates())  # made here, so that runs fork with it
+    if api_certificates_problem() is None:  # otherwise the worker has said why and stopped (warm_worker)
+        orchestration.ssl.create_default_context(cafile=_api_certificates())  # made here, so runs fork with it
     shared = CSRF
     client_base.PrefectHttpxAsyncClient._add_csrf_headers = shared.async_handshake(  # type: ignore[method-assign]
         client_base.PrefectHttpxAsyncClient._add_csrf_headers)

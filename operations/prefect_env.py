@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tarjama.errors import InputError
 from tarjama.workspace import Workspace
 
 LOCAL_API_URL = "http://127.0.0.1:4200/api"
@@ -39,8 +40,34 @@ def prefect_env(workspace: Workspace) -> dict[str, str]:
 
 
 def prepare_prefect_env(workspace: Workspace) -> None:
+    """Prefect's variables set, and its TLS settings checked: a bad certificate file is one line here, where
+    Prefect's every client would raise a traceback (in the CLI, the worker and each run)."""
     for name, value in prefect_env(workspace).items():
         os.environ.setdefault(name, value)
+    cert_file = os.environ.get("PREFECT_API_SSL_CERT_FILE")
+    skip_verify = os.environ.get("PREFECT_API_TLS_INSECURE_SKIP_VERIFY", "").lower() in {"1", "true", "yes", "on"}
+    problem = certificate_file_problem(cert_file) if cert_file and not skip_verify else None
+    if problem is not None:
+        raise InputError(problem)
+
+
+def certificate_file_problem(path: str) -> str | None:
+    """Why Prefect's API clients cannot verify against the certificate file ``path`` (they load it even for an
+    ``http://`` API), as one line naming the setting; None when they can."""
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        reason = "no such file"
+    except ssl.SSLError as exc:
+        reason = f"not a PEM certificate file ({exc.reason or exc})"
+    except OSError as exc:
+        reason = f"cannot be read ({exc.strerror or exc})"
+    else:
+        return None
+    return (f"PREFECT_API_SSL_CERT_FILE={path}: {reason}; set it to the PEM file of the certificate authority "
+            "that signed the API's certificate, or unset it to use certifi's bundle")
 
 
 class ServerState(StrEnum):

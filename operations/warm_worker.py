@@ -43,7 +43,7 @@ from prefect.runner._process_manager import ProcessHandle
 from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, Settings, get_current_settings
 from prefect.workers.process import ProcessJobConfiguration, ProcessVariables, ProcessWorker, ProcessWorkerResult
 
-from operations.fork_caches import CSRF, CsrfSeed
+from operations.fork_caches import CSRF, CsrfSeed, api_certificates_problem
 from operations.handover import HANDOVER
 from operations.pool_events import PollsOnEvents
 from operations.recent_reads import RecentReads, remember_related
@@ -192,6 +192,9 @@ class TarjamaWorker(PollsOnEvents, ProcessWorker):
     _reads: RecentReads | None = None
 
     async def setup(self) -> None:
+        problem = api_certificates_problem()
+        if problem is not None:  # before Prefect's client raises it as a traceback, here and in every run
+            raise SystemExit(f"tarjama worker: {problem}")
         await super().setup()
         self._reads = RecentReads(self.client)
         await anyio.to_thread.run_sync(fork_server)  # its imports while the worker polls, not in the first run

@@ -103,6 +103,16 @@ def test_bad_options_exit_2_with_one_line(workspace, sample, args, message) -> N
     assert list(workspace.translations.iterdir()) == []
 
 
+def test_translate_with_a_certificate_file_prefect_cannot_load_is_refused_before_anything_runs(workspace,
+                                                                                                sample) -> None:
+    proc = in_process(workspace, "translate", str(sample), "--to", "fr",
+                      env={"PREFECT_API_SSL_CERT_FILE": str(workspace.root / "missing-ca.pem")})
+    assert proc.returncode == 2 and proc.stderr == (
+        f"error: PREFECT_API_SSL_CERT_FILE={workspace.root / 'missing-ca.pem'}: no such file; set it to the PEM file "
+        "of the certificate authority that signed the API's certificate, or unset it to use certifi's bundle\n")
+    assert list(workspace.translations.iterdir()) == []
+
+
 @pytest.fixture
 def unwritable(workspace):
     """The workspace's translations folder made immutable: even root cannot write there (chattr +i)."""
@@ -319,6 +329,10 @@ def test_a_killed_translate_leaves_no_server_behind_and_first_runs_at_once_share
     (["deploy"], {"TARJAMA_WORKERS_DRAFTING": "0"}, "[workers] drafting (tarjama.toml or TARJAMA_WORKERS_DRAFTING)"),
     (["deploy"], {"TARJAMA_WORKERS_RESTART_AFTER_SECONDS": "95", "TARJAMA_WORKERS_HEARTBEAT_SECONDS": "40"},
      "at least three heartbeats (120 s with heartbeat_seconds = 40)"),
+    (["deploy"], {"PREFECT_API_SSL_CERT_FILE": "/nonexistent/ca.pem"},
+     "PREFECT_API_SSL_CERT_FILE=/nonexistent/ca.pem: no such file; set it to the PEM file"),
+    (["deploy"], {"PREFECT_API_SSL_CERT_FILE": "/nonexistent/ca.pem", "PREFECT_API_TLS_INSECURE_SKIP_VERIFY": "true",
+                  "PREFECT_API_URL": "http://127.0.0.1:9/api"}, "does not answer"),  # no file is loaded then
 ])
 def test_topology_commands_refuse_bad_input_in_one_line(workspace, args, env, message) -> None:
     proc = in_process(workspace, *args, env=env)

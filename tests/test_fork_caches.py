@@ -141,6 +141,35 @@ def test_one_verifying_context_per_certificate_file_until_the_file_changes(tmp_p
     assert len(made) == 5
 
 
+@pytest.mark.parametrize(("content", "reason"), [
+    (None, "no such file"), ("not a certificate\n", "not a PEM certificate file (NO_CERTIFICATE_OR_CRL_FOUND)"),
+    ("", "cannot be read (Is a directory)")])
+def test_a_worker_with_a_certificate_file_prefect_cannot_load_stops_in_one_line_naming_the_setting(
+        tmp_path: Path, content: str | None, reason: str) -> None:
+    from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY, temporary_settings
+
+    from operations.fork_caches import api_certificates_problem
+    from operations.warm_worker import TarjamaWorker
+
+    path = tmp_path / "ca.pem"
+    if content == "":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    with temporary_settings({PREFECT_API_SSL_CERT_FILE: str(path)}):  # as a profile sets it: not in the environment
+        worker = TarjamaWorker(work_pool_name="tarjama")
+        with pytest.raises(SystemExit) as stopped:
+            anyio.run(worker.setup)
+        assert str(stopped.value) == (f"tarjama worker: PREFECT_API_SSL_CERT_FILE={path}: {reason}; set it to the "
+                                      "PEM file of the certificate authority that signed the API's certificate, or "
+                                      "unset it to use certifi's bundle")
+        with temporary_settings({PREFECT_API_TLS_INSECURE_SKIP_VERIFY: True}):
+            assert api_certificates_problem() is None  # no file is loaded then
+    shutil.copy(certifi.where(), path if content is None else tmp_path / "good.pem")
+    with temporary_settings({PREFECT_API_SSL_CERT_FILE: str(path if content is None else tmp_path / "good.pem")}):
+        assert api_certificates_problem() is None
+
+
 def test_prefect_clients_share_the_context_when_prefects_client_module_sees_the_proxy(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import prefect.client.orchestration as orchestration
