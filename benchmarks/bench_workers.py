@@ -11,7 +11,8 @@ Runs start as ``--execution`` says (``[workers] execution``: warm, the default, 
 Both against loopback LibreTranslate with 50 ms latency. N items (200 by default) are dropped into the
 inbox at once; measured: the time until every run is drafted and Suspended (none lost, no item with two
 runs), the orchestration overhead per item above the MT time (the bound: requests x latency / requests
-in flight), the peak memory (RSS) of the server and of the runners (workers with their flow-run
+in flight), the CPU each part used meanwhile (the server, the runners, this process: the MT stand-in and the
+watching, the rest), the peak memory (RSS) of the server and of the runners (workers with their flow-run
 processes, or serve). Then every item's French is approved by 4 concurrent reviewers (2 through the CLI,
 2 through the review desk over HTTP): every language published once, no decision lost, the time for all.
 
@@ -57,22 +58,25 @@ class PeakRSS:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def _rss_of_groups(pgids: list[int]) -> int:
-        total = 0
+    def _rss_by_group() -> dict[int, int]:
+        """Resident bytes of every process group, from one pass over /proc."""
+        totals: dict[int, int] = {}
+        page = os.sysconf("SC_PAGE_SIZE")
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 with open(f"/proc/{pid}/stat") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
-                if int(fields[2]) in pgids:  # field 5 of stat: the process group
-                    total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # field 24: rss in pages
+                group = int(fields[2])  # field 5 of stat: the process group
+                totals[group] = totals.get(group, 0) + int(fields[21]) * page  # field 24: rss in pages
             except (OSError, IndexError, ValueError):
                 continue
-        return total
+        return totals
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
+            totals = self._rss_by_group()
             for name, pgids in self.groups.items():
-                self.peak[name] = max(self.peak[name], self._rss_of_groups(pgids))
+                self.peak[name] = max(self.peak[name], sum(totals.get(pgid, 0) for pgid in pgids))
 
     def __enter__(self):
         self._thread.start()
@@ -81,6 +85,34 @@ class PeakRSS:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU used so far by each group of process groups (a process's own time and its ended children's: a worker's
+    forked runs are in its group and reaped by its fork server), by this process (the MT stand-in, the watching)
+    and by the whole machine, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    by_group: dict[int, float] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            group = int(fields[2])
+            by_group[group] = by_group.get(group, 0.0) + sum(int(f) for f in fields[11:15]) / ticks  # utime..cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    with open("/proc/stat") as stat:
+        times = [int(f) for f in stat.readline().split()[1:]]
+    own = os.times()
+    used = {name: sum(by_group.get(pgid, 0.0) for pgid in pgids) for name, pgids in groups.items()}
+    return {**used, "bench": own.user + own.system, "machine": (sum(times[:8]) - times[3] - times[4]) / ticks}
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU-s per part during the burst; ``rest`` is PostgreSQL, ``tarjama watch`` and the system."""
+    used = {name: round(after[name] - before[name], 1) for name in after}
+    used["rest"] = round(used["machine"] - sum(v for k, v in used.items() if k != "machine"), 1)
+    return used
 
 
 def api_headers(env: dict[str, str]) -> dict[str, str]:
@@ -105,27 +137,29 @@ def flow_runs(env: dict[str, str]) -> list:
                 return runs
 
 
-def settled_counts(env: dict[str, str]) -> tuple[int, int]:
-    """How many runs are Suspended and how many failed or crashed: two counts, so that watching a burst of 200
-    runs does not load the server it measures (reading every run each second did)."""
+@contextlib.contextmanager
+def api_client(env: dict[str, str]) -> Iterator:
+    """One Prefect client for the topology's API, held open while a burst is watched."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateName,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"],
                              PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"]}), \
             get_client(sync_client=True) as client:
-        suspended = client.count_flow_runs(flow_run_filter=FlowRunFilter(
-            state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Suspended"]))))
-        broken = client.count_flow_runs(flow_run_filter=FlowRunFilter(
-            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.FAILED, StateType.CRASHED]))))
-    return suspended, broken
+        yield client
+
+
+def settled_count(client) -> int:
+    """How many runs stopped moving (Suspended at the review gate, or failed, crashed, cancelled, completed): one
+    count a poll on one client held open, so that watching a burst loads neither the machine nor the server it
+    measures. A new client and two counts each second cost the bench 58 ms of CPU a poll, and the server a CSRF
+    handshake (a token written to its database) and two requests checked against it."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+
+    stopped = [StateType.PAUSED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED, StateType.COMPLETED]
+    return client.count_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+        type=FlowRunFilterStateType(any_=stopped))))
 
 
 def desk_login(base: str, name: str) -> tuple[httpx.Client, str]:
@@ -202,15 +236,15 @@ def run(topology: str, items: int, root: Path, approve: bool = True, execution: 
         groups = {"server": [server.proc.pid], "runners": [r.proc.pid for r in runners]}
         with PeakRSS(groups) as rss:
             slugs = [f"load-{n:03d}" for n in range(items)]
+            cpu_before = cpu_seconds(groups)
             started = time.perf_counter()
             for n, slug in enumerate(slugs):
                 (ws.inbox / f"{slug}.txt").write_text(burst_item(1000 + n), encoding="utf-8")
-            while True:
-                suspended_count, broken = settled_counts(env)
-                if suspended_count >= items or broken:
-                    break
-                time.sleep(1)
+            with api_client(env) as client:
+                while settled_count(client) < items:
+                    time.sleep(1)
             drafted_s = time.perf_counter() - started
+            cpu = cpu_used(cpu_before, cpu_seconds(groups))
             runs = flow_runs(env)
             suspended = [r for r in runs if r.state and r.state.name == "Suspended"]
             names = [r.name for r in runs]
@@ -225,6 +259,7 @@ def run(topology: str, items: int, root: Path, approve: bool = True, execution: 
             bound = len(libre.requests) * LATENCY / (4 * 2 * 4)  # 4 runs x 2 languages x 4 sentences in flight
             result["mt_bound_s"] = round(bound, 1)
             result["overhead_per_item_s"] = round((drafted_s - bound) / items, 2)
+            result["burst_cpu_s"] = cpu
             if approve:
                 result.update(approve_all(ws, env, slugs, logs))
         result["peak_rss_server_mb"] = round(rss.peak["server"] / 2**20)
@@ -241,6 +276,7 @@ def running_stack(topology: str, ws, root: Path, libre_url: str) -> Iterator[tup
     with postgres() if topology == "workers" else contextlib.nullcontext() as database:
         # Prefect's own poll interval (10 s; serve sets its own): what an operator runs, events wake the workers
         env = {**topology_env(root / "prefect-home", free_port(), database, poll=None), "TARJAMA_LIBRE_URL": libre_url}
+        env.pop("PREFECT_LOGGING_TO_API_BATCH_INTERVAL")  # Prefect's own (2 s), as an operator runs it; tests take 1 s
         with prefect_server(env, logs) as server:
             runners: list[Child] = []
             try:

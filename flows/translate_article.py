@@ -29,7 +29,7 @@ from flows.names import FLOW_NAME
 from flows.review_gate import wait_for_reviews
 from flows.run_logs import quiet_deliberate_failures
 from flows.runs import supersede, times_rescheduled
-from flows.tasks import translate_language, write_catalogs
+from flows.tasks import draft_item
 from tarjama.context import Context
 from tarjama.drafting import RUN_LOCK_WAIT, LanguageResult, holding_item, parse_targets
 from tarjama.errors import InputError, TarjamaError
@@ -132,7 +132,8 @@ def _read_item(ctx: Context, request: RunRequest) -> Item:
 
 
 def _draft(ctx: Context, item: Item, langs: list[str], mt: MTSettings, run_id: str) -> list[LanguageResult]:
-    """The drafting job (:mod:`tarjama.drafting`): hold the item, one task per language at once, then write."""
+    """The drafting job (:mod:`tarjama.drafting`): hold the item, then one task drafts every language at once and
+    writes the catalogs."""
     logger = get_run_logger()
     # a first execution (run_count 1) was never rescheduled: no need to read its states (a request per run)
     restarts = times_rescheduled(run_id) if deployment.id is not None and flow_run.run_count > 1 else 0
@@ -150,9 +151,7 @@ def _draft(ctx: Context, item: Item, langs: list[str], mt: MTSettings, run_id: s
                 logger.warning("%s: could not cancel run(s) %s (%s); they stop when woken", item.slug,
                                ", ".join(older), type(exc).__name__)
         logger.info("%s: drafting %s with %s", item.slug, ", ".join(langs), ", ".join(chain))
-        futures = {lang: translate_language.submit(quote(ctx), item, lang, quote(mt), run_id) for lang in langs}
-        drafted = {lang: future.result() for lang, future in futures.items()}
-        return write_catalogs(quote(ctx), item, chain, quote(drafted), run_id)
+        return draft_item(quote(ctx), item, langs, quote(mt), chain, run_id)
 
 
 def _review(ctx: Context, slug: str, langs: list[str], urgency: Urgency, timeout_hours: float | None,

@@ -8,6 +8,7 @@ their futures, the flow's graph helpers (graphviz), the asyncio backend of
 anyio, ``netrc`` (httpx reads it for every client).
 """
 
+import gc
 import importlib
 import os
 
@@ -32,5 +33,7 @@ warm_up()
 for name, value in RUN_DEFAULTS.items():
     os.environ.setdefault(name, value)
 prefect.context.refresh_global_settings_context()
-fork_caches.install()  # what each run would redo: its logging configuration, TLS contexts, CSRF handshakes
+fork_caches.install()  # what each run would redo: its logging configuration, TLS contexts, CSRF handshakes, models
 logging_configuration.setup_logging()  # loads it once, here: a forked run whose logging settings are these reuses it
+gc.collect()
+gc.freeze()  # what is loaded by now stays out of the children's collections: a full one walked it all in every run

@@ -60,6 +60,31 @@ def test_rerun_of_unchanged_item_through_the_flow_makes_no_request(workspace, sa
     assert libre_env.requests == [] and results[0].kept == ["p1.s1", "p1.s2", "p2.s1", "p3.s1"]
 
 
+def test_a_retry_drafts_only_the_language_its_failed_attempt_did_not_finish(workspace, sample, libre_env,
+                                                                          monkeypatch) -> None:
+    import flows.tasks
+    import flows.translate_article
+    from flows.translate_article import translate_article
+
+    real, crashes = flows.tasks.draft_language, []
+
+    def crash_en_once(ctx, item, lang, engine, **kwargs):
+        if lang == "en" and not crashes:
+            crashes.append(lang)
+            raise ConnectionResetError("the English thread crashed")  # not a user error: the task retries
+        return real(ctx, item, lang, engine, **kwargs)
+
+    monkeypatch.setattr(flows.tasks, "draft_language", crash_en_once)
+    monkeypatch.setattr(flows.translate_article, "draft_item", flows.tasks.draft_item.with_options(retry_delay_seconds=0))
+    state = translate_article(request=RunRequest(item_path=str(sample), targets=["fr", "en"], providers=["libre"]),
+                              workspace=str(workspace.root), return_state=True)
+    assert state.is_completed() and crashes == ["en"]
+    assert [(r.lang, r.new_drafts) for r in state.result().drafts] == [("fr", 4), ("en", 4)]
+    by_target = [r["target"] for r in libre_env.requests]
+    assert by_target.count("fr") == 4 and by_target.count("en") == 4  # French was not translated again
+    assert flows.tasks._finished == {}  # nothing kept once the step is done
+
+
 def test_failed_segments_are_reported_not_fatal(workspace, sample, monkeypatch) -> None:
     from flows.translate_article import translate_article
     from tests.support.mt_servers import refused_url

@@ -39,14 +39,24 @@ def logging_yml(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Set a variable and make it the current settings, as a forked run's environment is; undone afterwards."""
+    """Set a variable and make it the current settings, as a forked run's environment is; undone afterwards. The
+    settings are entered as the current context too: the session's Prefect harness holds a context of its own,
+    which the global one does not override (the test passed or failed with the order of the suite)."""
+    import contextlib
+
     import prefect.context
+    from prefect.settings import Settings
+
+    entered = contextlib.ExitStack()
 
     def set_env(name: str, value: str) -> None:
         monkeypatch.setenv(name, value)
         prefect.context.refresh_global_settings_context()
+        entered.enter_context(prefect.context.SettingsContext(
+            profile=prefect.context.get_settings_context().profile, settings=Settings()))
 
-    yield set_env
+    with entered:
+        yield set_env
     monkeypatch.undo()
     prefect.context.refresh_global_settings_context()
 
@@ -139,6 +149,23 @@ def test_one_verifying_context_per_certificate_file_until_the_file_changes(tmp_p
     insecure = remembered()  # Prefect's TLS_INSECURE_SKIP_VERIFY context is changed after it is made: never shared
     assert remembered() is not insecure
     assert len(made) == 5
+
+
+def test_the_fork_server_leaves_its_runs_no_prefect_model_to_build_and_its_objects_out_of_their_collections(
+) -> None:
+    import subprocess
+    import sys
+
+    probe = ("import gc, operations.fork_preload\n"
+             "from pydantic import BaseModel\n"
+             "from prefect.client.schemas.objects import FlowRun\n"
+             "def subclasses(c):\n"
+             "    return [x for s in c.__subclasses__() for x in (s, *subclasses(s))]\n"
+             "left = sorted({m.__qualname__ for m in subclasses(BaseModel)\n"
+             "               if m.__module__.startswith('prefect.') and not m.__pydantic_complete__})\n"
+             "print(FlowRun.__pydantic_complete__, len(left), gc.get_freeze_count() > 100_000)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["True", "0", "True"], done.stdout + done.stderr
 
 
 @pytest.mark.parametrize(("content", "reason"), [
