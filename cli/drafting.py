@@ -70,9 +70,6 @@ def translate(
     planned: list[_Planned] = []
     for path, item in items:
         check_writable(ws, item, targets)
-        if ws.item_dir(item.slug).is_dir():
-            with item_run_lock(ws, item.slug):  # refused at once, in one line, while another run drafts it
-                pass
         drafted = (read_manifest(ws, item.slug) or {}).get("digest")
         planned.append(_Planned(path.resolve(), item, drafted != item.digest))
     server = connect(ws, required=False)
@@ -87,6 +84,11 @@ def translate(
             if deployment_is_served(api):
                 _hand_over(api, ws, planned, params, server)
                 return
+    for planned_item in planned:  # drafted here: refused at once, in one line, while another run drafts one (handed
+        # over, the server's run takes its place or is the same one: a run drafting it meanwhile is no refusal)
+        if ws.item_dir(planned_item.item.slug).is_dir():
+            with item_run_lock(ws, planned_item.item.slug):
+                pass
     known = all_providers()
     for name in (*mt.chain, *mt.suggest_from):  # drafted here: this process's settings are the ones used
         known[name].check_settings(mt.provider(name))

@@ -344,6 +344,38 @@ def test_items_in_the_inbox_before_serve_started_or_as_it_started_all_get_runs(s
     assert len(runs) == 2  # the first (superseded) and the one for the corrected text, whoever started it
 
 
+def test_translate_hands_an_item_over_while_a_run_drafts_it_and_the_new_run_waits_its_turn(served,
+                                                                                         served_workspace) -> None:
+    """A run drafting the item (its lock held, here by the test) is no refusal when the item is handed over to the
+    served deployment: the new run waits for the lock, then drafts; the command reports it once it settles."""
+    from tarjama.drafting import item_run_lock
+
+    ws = served_workspace
+    item = ws.root / "desk-items" / "held-by-a-run.txt"  # outside the inbox: only this command starts its run
+    item.parent.mkdir(exist_ok=True)
+    text = SAMPLE.read_text(encoding="utf-8").replace("وقد عرفت", "وقد سجلت")
+    item.write_text(text, encoding="utf-8")
+    env = {**os.environ, "TARJAMA_LIBRE_URL": served.url}
+    with item_run_lock(ws, "held-by-a-run"):
+        handing = subprocess.Popen([sys.executable, "-m", "cli", "translate", str(item), "--workspace", str(ws.root)],
+                                   env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        def handed_over() -> list | None:
+            assert handing.poll() is None, handing.communicate()[1]  # refused while the run drafts: the old fault
+            return runs_of("held-by-a-run", ws) or None
+
+        try:
+            wait_for(handed_over, 120, "the handed-over run to be created while the item's lock is held")
+        except BaseException:
+            handing.kill()
+            raise
+    out, err = handing.communicate(timeout=300)
+    assert handing.returncode == 0, err
+    assert "Traceback" not in err and "being written by another run" not in err and "held-by-a-run" in out, out
+    [run] = runs_of("held-by-a-run", ws)
+    assert settle(run.id).state.name == "Suspended"
+    assert len(polib.pofile(str(ws.catalog_path("held-by-a-run", "fr")))) == 4
+
+
 def test_the_served_deployments_run_form_is_the_editors_one(served) -> None:
     from prefect.client.orchestration import get_client
 
