@@ -59,18 +59,8 @@ class PeakRSS:
 
     @staticmethod
     def _rss_by_group() -> dict[int, int]:
-        """Resident bytes of every process group, from one pass over /proc."""
-        totals: dict[int, int] = {}
-        page = os.sysconf("SC_PAGE_SIZE")
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                group = int(fields[2])  # field 5 of stat: the process group
-                totals[group] = totals.get(group, 0) + int(fields[21]) * page  # field 24: rss in pages
-            except (OSError, IndexError, ValueError):
-                continue
-        return totals
+        """Resident bytes of every process group."""
+        return {group: rss for group, (rss, _) in usage_by_group().items()}
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
@@ -87,25 +77,34 @@ class PeakRSS:
         self._thread.join()
 
 
-def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
-    """CPU used so far by each group of process groups (a process's own time and its ended children's: a worker's
-    forked runs are in its group and reaped by its fork server), by this process (the MT stand-in, the watching)
-    and by the whole machine, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    by_group: dict[int, float] = {}
+def usage_by_group() -> dict[int, tuple[int, float]]:
+    """Resident bytes and CPU seconds so far (a process's own and its ended children's) of every process group,
+    from one pass over /proc."""
+    page, ticks = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+    totals: dict[int, tuple[int, float]] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
-            group = int(fields[2])
-            by_group[group] = by_group.get(group, 0.0) + sum(int(f) for f in fields[11:15]) / ticks  # utime..cstime
+            group = int(fields[2])  # field 5 of stat: the process group
+            rss, cpu = totals.get(group, (0, 0.0))
+            totals[group] = (rss + int(fields[21]) * page,  # field 24: rss in pages
+                             cpu + sum(int(f) for f in fields[11:15]) / ticks)  # fields 14-17: utime..cstime
         except (OSError, IndexError, ValueError):
             continue
+    return totals
+
+
+def cpu_seconds(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU used so far by each group of process groups (a worker's forked runs are in its group and reaped by its
+    fork server), by this process (the MT stand-in, the watching) and by the whole machine."""
+    by_group = usage_by_group()
     with open("/proc/stat") as stat:
         times = [int(f) for f in stat.readline().split()[1:]]
     own = os.times()
-    used = {name: sum(by_group.get(pgid, 0.0) for pgid in pgids) for name, pgids in groups.items()}
-    return {**used, "bench": own.user + own.system, "machine": (sum(times[:8]) - times[3] - times[4]) / ticks}
+    used = {name: sum(by_group.get(pgid, (0, 0.0))[1] for pgid in pgids) for name, pgids in groups.items()}
+    busy = sum(times[:8]) - times[3] - times[4]  # all but idle and iowait, in clock ticks
+    return {**used, "bench": own.user + own.system, "machine": busy / os.sysconf("SC_CLK_TCK")}
 
 
 def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
@@ -122,12 +121,7 @@ def api_headers(env: dict[str, str]) -> dict[str, str]:
 
 
 def flow_runs(env: dict[str, str]) -> list:
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
-
-    with temporary_settings({PREFECT_API_URL: env["PREFECT_API_URL"],
-                             PREFECT_API_AUTH_STRING: env["PREFECT_API_AUTH_STRING"]}), \
-            get_client(sync_client=True) as client:
+    with api_client(env) as client:
         runs, offset = [], 0
         while True:
             page = client.read_flow_runs(limit=200, offset=offset)

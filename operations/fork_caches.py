@@ -246,8 +246,10 @@ def install() -> None:
 
     logging_configuration.load_logging_config = remembered_logging_config(logging_configuration.load_logging_config)
     orchestration.ssl = ssl_with_remembered_contexts()  # type: ignore[attr-defined]
-    if api_certificates_problem() is None:  # otherwise the worker has said why and stopped (warm_worker)
+    try:
         orchestration.ssl.create_default_context(cafile=_api_certificates())  # made here, so runs fork with it
+    except (OSError, ssl.SSLError):  # a file Prefect cannot load: the worker says why and stops (its setup)
+        pass
     shared = CSRF
     client_base.PrefectHttpxAsyncClient._add_csrf_headers = shared.async_handshake(  # type: ignore[method-assign]
         client_base.PrefectHttpxAsyncClient._add_csrf_headers)
