@@ -57,8 +57,7 @@ def artifact_key(*parts: str) -> str:
 def _once_per_run(context: TaskRunContext, parameters: dict) -> str:
     """A run that replays from the top after a review decision reuses its drafts: no MT request, no rewrite."""
     item = parameters["item"]
-    langs = "-".join(parameters.get("langs", []))
-    return f"{context.task.name}-{context.task_run.flow_run_id}-{item.slug}-{item.digest}-{langs}"
+    return f"{context.task.name}-{context.task_run.flow_run_id}-{item.slug}-{item.digest}-{'-'.join(parameters['langs'])}"
 
 
 @task(name="draft-item", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_not_user_error,
